@@ -1,0 +1,1 @@
+"""Notes storage for the demo application."""
