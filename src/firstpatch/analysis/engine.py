@@ -1,0 +1,153 @@
+"""The taint analyser: parse, build the program model, solve summaries, report flows.
+
+Summaries are computed to a fixpoint over the call graph with a worklist: a function is
+re-analysed whenever the summary of a function it calls changes, which also settles recursion.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable
+
+from firstpatch.analysis.flow import FunctionFlow, FunctionResult, location
+from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
+from firstpatch.analysis.models import Catalog, load_catalog
+from firstpatch.analysis.parsing import ParseFailure, parse_module
+from firstpatch.analysis.program import Function, Module, Program, build_program, module_name
+from firstpatch.analysis.rules import RULES, RULES_BY_CWE
+from firstpatch.analysis.taint import Flow, Summary
+from firstpatch.model import (
+    EntryPoint,
+    Finding,
+    FindingKind,
+    Fingerprint,
+    Skipped,
+    fingerprint,
+)
+from firstpatch.target import Target
+
+MAX_ROUNDS_PER_FUNCTION = 12
+
+
+class TaintAnalyzer(Analyzer):
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self.catalog = catalog or load_catalog()
+
+    def rules(self) -> tuple[Rule, ...]:
+        return RULES
+
+    def analyze(self, target: Target) -> AnalysisResult:
+        modules, skipped = _load_modules(target)
+        program = build_program(modules, self.catalog)
+        results = solve(program, self.catalog)
+        callers: dict[str, set[str]] = defaultdict(set)
+        for caller, result in results.items():
+            for callee in result.callees:
+                callers[callee].add(caller)
+        findings: dict[Fingerprint, Finding] = {}
+        for result in results.values():
+            for flow in result.flows:
+                finding = _finding(flow, program, callers)
+                if finding is not None:
+                    findings.setdefault(finding.fingerprint, finding)
+        ordered = sorted(findings.values(), key=lambda f: (f.location.path, f.location.line, f.rule_id))
+        return AnalysisResult(tuple(ordered), (*target.skipped, *skipped), len(modules))
+
+
+def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:
+    modules: list[Module] = []
+    skipped: list[Skipped] = []
+    for path in target.files(suffixes=(".py",)):
+        text = target.read_text(path)
+        if text is None:
+            continue
+        relative = target.relative(path)
+        parsed = parse_module(text, relative)
+        if isinstance(parsed, ParseFailure):
+            skipped.append(Skipped(relative, parsed.reason, parsed.line))
+            continue
+        name, is_package = module_name(relative)
+        modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
+    return modules, skipped
+
+
+def solve(program: Program, catalog: Catalog) -> dict[str, FunctionResult]:
+    """Analyse every function until no summary changes."""
+    summaries: dict[str, Summary] = {}
+    results: dict[str, FunctionResult] = {}
+    callers: dict[str, set[str]] = defaultdict(set)
+    rounds: dict[str, int] = defaultdict(int)
+    queue = deque(program.functions)
+    queued = set(queue)
+    while queue:
+        qualname = queue.popleft()
+        queued.discard(qualname)
+        rounds[qualname] += 1
+        result = FunctionFlow(program.functions[qualname], program, catalog, summaries).run()
+        results[qualname] = result
+        for callee in result.callees:
+            callers[callee].add(qualname)
+        if (
+            result.summary != summaries.get(qualname, Summary())
+            and rounds[qualname] < MAX_ROUNDS_PER_FUNCTION
+        ):
+            summaries[qualname] = result.summary
+            for caller in callers[qualname] - queued:
+                queue.append(caller)
+                queued.add(caller)
+    return results
+
+
+def _entry_point(flow: Flow, program: Program, callers: dict[str, set[str]]) -> EntryPoint | None:
+    """The route whose request the source reads: its own function, or the nearest caller."""
+    seen = {flow.source.function}
+    frontier: Iterable[str] = [flow.source.function]
+    while frontier:
+        routed = [program.functions[q] for q in sorted(frontier) if q in program.functions]
+        for function in routed:
+            if function.routes:
+                return _route_entry(function, flow)
+        frontier = sorted({c for q in frontier for c in callers.get(q, ()) if c not in seen})
+        seen.update(frontier)
+    return None
+
+
+def _route_entry(function: Function, flow: Flow) -> EntryPoint:
+    route = function.routes[0]
+    return EntryPoint(
+        framework=route.framework,
+        function=function.qualname,
+        location=location(function.module, function.node, whole_line=True),
+        route=route.rule,
+        methods=route.methods,
+        input_kind=flow.source.model.input,
+        parameter=flow.source.parameter,
+    )
+
+
+def _finding(flow: Flow, program: Program, callers: dict[str, set[str]]) -> Finding | None:
+    rule = RULES_BY_CWE.get(flow.sink.cwe)
+    if rule is None:
+        return None
+    source = flow.source
+    what = (
+        f"{source.model.input.value} parameter '{source.parameter}'"
+        if source.parameter
+        else (f"{source.model.input.value} input")
+    )
+    return Finding(
+        kind=FindingKind.CODE,
+        rule_id=rule.id,
+        title=rule.title,
+        severity=rule.severity,
+        confidence=rule.confidence,
+        location=flow.sink.location,
+        fingerprint=fingerprint(rule.id, flow.sink.location.path, flow.sink.code, source.code),
+        cwe=rule.cwe,
+        message=(
+            f"The {what} read at {source.location.path}:{source.location.line} "
+            f"reaches `{flow.sink.code}` without being sanitised for CWE-{rule.cwe}."
+        ),
+        trace=flow.steps,
+        entry_point=_entry_point(flow, program, callers),
+    )

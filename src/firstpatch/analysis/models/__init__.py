@@ -1,0 +1,125 @@
+"""Models of sources, sinks and sanitisers, one YAML file per framework or library.
+
+Adding support for a library is adding a file here; the taint engine only reads the `Catalog`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from firstpatch.analysis.interface import AnalysisError
+from firstpatch.model import InputKind
+
+ALL_CWES: frozenset[int] = frozenset({-1})  # sentinel: clears every CWE
+
+
+@dataclass(frozen=True, slots=True)
+class SourceModel:
+    name: str
+    shape: str  # mapping | value | call
+    input: InputKind
+    framework: str
+
+
+@dataclass(frozen=True, slots=True)
+class SinkModel:
+    cwe: int
+    name: str = ""  # a dotted function name, or
+    method: str = ""  # a method name on any receiver
+    args: tuple[int, ...] = ()
+    keywords: tuple[str, ...] = ()
+    when_keyword: tuple[tuple[str, object], ...] = ()  # only when every keyword has this constant
+    unless_keyword: tuple[tuple[str, frozenset[str]], ...] = ()  # not when a keyword names one of these
+    program: bool = False  # only the program: element 0 of a list, or the whole string
+    html_only: bool = False  # only a value built as HTML text
+
+
+@dataclass(frozen=True, slots=True)
+class SanitizerModel:
+    name: str
+    cwes: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteModel:
+    framework: str
+    decorators: frozenset[str]
+    register: str
+    response_cwe: int
+
+
+@dataclass
+class Catalog:
+    sources: dict[str, SourceModel] = field(default_factory=dict)
+    sinks_by_name: dict[str, tuple[SinkModel, ...]] = field(default_factory=dict)
+    sinks_by_method: dict[str, tuple[SinkModel, ...]] = field(default_factory=dict)
+    sanitizers: dict[str, SanitizerModel] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    routes: list[RouteModel] = field(default_factory=list)
+
+    def canonical(self, name: str) -> str:
+        """`name` with the longest aliased prefix replaced (flask.globals.request → flask.request)."""
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            head = ".".join(parts[:cut])
+            if head in self.aliases:
+                return ".".join([self.aliases[head], *parts[cut:]])
+        return name
+
+
+def _sink(entry: dict[str, Any]) -> SinkModel:
+    return SinkModel(
+        cwe=int(entry["cwe"]),
+        name=entry.get("name", ""),
+        method=entry.get("method", ""),
+        args=tuple(entry.get("args", ())),
+        keywords=tuple(entry.get("keywords", ())),
+        when_keyword=tuple((entry.get("when_keyword") or {}).items()),
+        unless_keyword=tuple(
+            (key, frozenset(values)) for key, values in (entry.get("unless_keyword") or {}).items()
+        ),
+        program=bool(entry.get("program", False)),
+        html_only=bool(entry.get("html_only", False)),
+    )
+
+
+def _add(catalog: Catalog, document: dict[str, Any], filename: str) -> None:
+    framework = document.get("framework", filename)
+    catalog.aliases.update(document.get("aliases") or {})
+    for entry in document.get("sources") or ():
+        model = SourceModel(entry["name"], entry["shape"], InputKind(entry["input"]), framework)
+        catalog.sources[model.name] = model
+    for entry in document.get("sinks") or ():
+        sink = _sink(entry)
+        if sink.method:
+            catalog.sinks_by_method[sink.method] = (*catalog.sinks_by_method.get(sink.method, ()), sink)
+        else:
+            catalog.sinks_by_name[sink.name] = (*catalog.sinks_by_name.get(sink.name, ()), sink)
+    for entry in document.get("sanitizers") or ():
+        cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
+        catalog.sanitizers[entry["name"]] = SanitizerModel(entry["name"], cwes)
+    if routes := document.get("routes"):
+        route = RouteModel(
+            framework, frozenset(routes["decorators"]), routes["register"], int(routes["response_cwe"])
+        )
+        catalog.routes.append(route)
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """Every model file shipped in this package, merged."""
+    catalog = Catalog()
+    for item in sorted(resources.files(__name__).iterdir(), key=lambda entry: entry.name):
+        if not item.name.endswith(".yaml"):
+            continue
+        try:
+            document = yaml.safe_load(item.read_text("utf-8"))
+            _add(catalog, document, item.name.removesuffix(".yaml"))
+        except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+            raise AnalysisError(f"model {item.name}: {exc}") from exc
+    return catalog

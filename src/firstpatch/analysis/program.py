@@ -1,0 +1,239 @@
+"""The program model: modules, their imports, functions, classes and HTTP entry points.
+
+Built from parsed syntax trees only. Names are resolved to dotted paths ("notes.store.connect",
+"flask.request.args") so that models and summaries can be looked up by name.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from firstpatch.analysis.models import Catalog, RouteModel
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_BUILTINS = frozenset(dir(builtins))
+_ROUTE_PARAM = re.compile(r"<(?:[^:<>]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    framework: str
+    rule: str
+    methods: tuple[str, ...]
+    response_cwe: int
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        return tuple(_ROUTE_PARAM.findall(self.rule))
+
+
+@dataclass
+class Module:
+    name: str  # dotted, from the file's path under the target root
+    path: str  # relative, with "/"
+    tree: ast.Module
+    lines: list[str]
+    imports: dict[str, str] = field(default_factory=dict)  # local name → dotted target
+    is_package: bool = False
+
+
+@dataclass
+class Function:
+    qualname: str  # module.Class.method or module.outer.inner
+    module: Module
+    node: FunctionNode
+    class_name: str | None = None
+    routes: list[Route] = field(default_factory=list)
+
+    @property
+    def params(self) -> list[str]:
+        arguments = self.node.args
+        return [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+
+
+@dataclass
+class Program:
+    modules: dict[str, Module] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+
+    def resolve_module(self, dotted: str) -> str | None:
+        """The project module an import names: exact, or unique by suffix (src layouts)."""
+        if dotted in self.modules:
+            return dotted
+        matches = [name for name in self.modules if name.endswith("." + dotted)]
+        return matches[0] if len(matches) == 1 else None
+
+    def resolve_function(self, dotted: str, depth: int = 0) -> Function | None:
+        """A project function named by a resolved dotted path, following re-exports."""
+        if dotted in self.functions:
+            return self.functions[dotted]
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            resolved = self.resolve_module(".".join(parts[:cut]))
+            if resolved is None:
+                continue
+            rest = parts[cut:]
+            candidate = ".".join([resolved, *rest])
+            if candidate in self.functions:
+                return self.functions[candidate]
+            reexport = self.modules[resolved].imports.get(rest[0])
+            if reexport and depth < 8:  # `from .impl import f` in a package's __init__
+                return self.resolve_function(".".join([reexport, *rest[1:]]), depth + 1)
+            return None
+        return None
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """Dotted module name of a relative path, and whether it is a package's __init__."""
+    parts = path.removesuffix(".py").split("/")
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    return ".".join(parts) or "__init__", is_package
+
+
+def _absolute(module: Module, level: int, target: str | None) -> str:
+    """An import's absolute dotted name, resolving relative imports against the module."""
+    if level == 0:
+        return target or ""
+    base = module.name.split(".")
+    if not module.is_package:
+        base = base[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join([*base, target] if target else base)
+
+
+def collect_imports(module: Module) -> None:
+    """Every import in the module, wherever it stands (functions often import locally)."""
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    module.imports[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    module.imports.setdefault(head, head)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(module, node.level, node.module)
+            for alias in node.names:
+                if alias.name != "*":
+                    module.imports[alias.asname or alias.name] = (
+                        f"{base}.{alias.name}" if base else alias.name
+                    )
+
+
+def dotted_name(expr: ast.expr, module: Module, catalog: Catalog) -> str | None:
+    """The dotted path an expression names, through the module's imports (`request.args` →
+    `flask.request.args`), or None when it is not a plain name or attribute chain."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    head = expr.id
+    if head in module.imports:
+        base = module.imports[head]
+    elif head in _BUILTINS:
+        base = f"builtins.{head}"
+    else:
+        base = f"{module.name}.{head}"
+    return catalog.canonical(".".join([base, *reversed(parts)]))
+
+
+def _route_of(decorator: ast.expr, models: tuple[RouteModel, ...]) -> Route | None:
+    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+        return None
+    verb = decorator.func.attr
+    for model in models:
+        if verb not in model.decorators or not decorator.args:
+            continue
+        rule = decorator.args[0]
+        if not (isinstance(rule, ast.Constant) and isinstance(rule.value, str)):
+            continue
+        methods: tuple[str, ...] = ("GET",) if verb == "route" else (verb.upper(),)
+        for keyword in decorator.keywords:
+            if keyword.arg == "methods" and isinstance(keyword.value, ast.List | ast.Tuple | ast.Set):
+                methods = tuple(
+                    str(e.value).upper() for e in keyword.value.elts if isinstance(e, ast.Constant)
+                )
+        return Route(model.framework, rule.value, methods, model.response_cwe)
+    return None
+
+
+def _walk_defs(
+    body: list[ast.stmt], prefix: str, class_name: str | None
+) -> Iterator[tuple[str, FunctionNode | ast.ClassDef, str | None]]:
+    """Function and class definitions at any depth (routes are often nested in `init(app)`)."""
+    for stmt in body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield f"{prefix}.{stmt.name}", stmt, class_name
+            yield from _walk_defs(stmt.body, f"{prefix}.{stmt.name}", None)
+        elif isinstance(stmt, ast.ClassDef):
+            yield f"{prefix}.{stmt.name}", stmt, class_name
+            yield from _walk_defs(stmt.body, f"{prefix}.{stmt.name}", stmt.name)
+        else:  # definitions inside if/try/with/for/match blocks
+            for block in _blocks(stmt):
+                yield from _walk_defs(block, prefix, class_name)
+
+
+def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, name, None)
+        if isinstance(block, list):
+            yield block
+    for item in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+        yield item.body
+
+
+def build_program(modules: list[Module], catalog: Catalog) -> Program:
+    program = Program()
+    for module in modules:
+        collect_imports(module)
+        program.modules[module.name] = module
+    for module in modules:
+        for qualname, node, class_name in _walk_defs(module.tree.body, module.name, None):
+            if isinstance(node, ast.ClassDef):
+                program.classes[qualname] = node
+                continue
+            function = Function(qualname, module, node, class_name)
+            for decorator in node.decorator_list:
+                if route := _route_of(decorator, tuple(catalog.routes)):
+                    function.routes.append(route)
+            program.functions[qualname] = function
+    _register_url_rules(program, catalog)
+    return program
+
+
+def _register_url_rules(program: Program, catalog: Catalog) -> None:
+    """`app.add_url_rule("/x", view_func=handler)` registers a handler without a decorator."""
+    registers = {model.register: model for model in catalog.routes}
+    for module in program.modules.values():
+        for node in ast.walk(module.tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            model = registers.get(node.func.attr)
+            if model is None or not node.args or not isinstance(node.args[0], ast.Constant):
+                continue
+            view = next((k.value for k in node.keywords if k.arg == "view_func"), None)
+            if view is None and len(node.args) >= 3:
+                view = node.args[2]
+            name = dotted_name(view, module, catalog) if view is not None else None
+            function = program.resolve_function(name) if name else None
+            if function is None:
+                continue
+            methods: tuple[str, ...] = ("GET",)
+            for keyword in node.keywords:
+                if keyword.arg == "methods" and isinstance(keyword.value, ast.List | ast.Tuple):
+                    methods = tuple(
+                        str(e.value).upper() for e in keyword.value.elts if isinstance(e, ast.Constant)
+                    )
+            function.routes.append(
+                Route(model.framework, str(node.args[0].value), methods, model.response_cwe)
+            )

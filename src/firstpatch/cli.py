@@ -1,0 +1,208 @@
+"""The `firstpatch` command: options and wiring only; the stages do the work."""
+
+from __future__ import annotations
+
+import enum
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from firstpatch import __version__
+from firstpatch.errors import ExitCode, FirstpatchError
+from firstpatch.model import Run, Severity
+
+app = typer.Typer(
+    name="firstpatch",
+    help="Find, prove and patch vulnerabilities before attackers do.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stderr = Console(stderr=True)
+
+
+class Format(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+class FailOn(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NEVER = "never"
+
+
+class RichProgress:
+    """Stage names and a bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("starting", total=None)
+
+    def stage(self, name: str, total: int = 0) -> None:
+        self.progress.update(self.task, description=name, total=total or None, completed=0)
+
+    def advance(self) -> None:
+        self.progress.advance(self.task)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"firstpatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Find, prove and patch vulnerabilities before attackers do."""
+
+
+@app.command()
+def scan(
+    path: Annotated[Path, typer.Argument(help="The project folder to scan.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
+    ] = FailOn.HIGH,
+    no_prove: Annotated[
+        bool, typer.Option("--no-prove", help="Skip running the target to prove findings.")
+    ] = False,
+    no_patch: Annotated[
+        bool, typer.Option("--no-patch", help="Skip proposing and verifying patches.")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Database URL for run history (default: SQLite in the user data folder; FIRSTPATCH_DB)."
+        ),
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not record the run in the database.")
+    ] = False,
+) -> None:
+    """Scan a project: dependencies, code, proof, patches."""
+    from firstpatch.scan import ScanOptions
+    from firstpatch.scan import scan as run_scan
+
+    options = ScanOptions(prove=not no_prove, patch=not no_patch and not no_prove)
+    show_progress = stderr.is_terminal
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not show_progress,
+    ) as bar:
+        outcome = run_scan(path, options, RichProgress(bar))
+    run = outcome.run
+    if not no_store:
+        _store(run, db)
+    _write_report(run, format, output)
+    for problem in outcome.input_errors:
+        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        stderr.print(f"firstpatch: error: {where}: {problem.reason}", markup=False, highlight=False)
+    if outcome.input_errors:
+        raise typer.Exit(ExitCode.USAGE)
+    raise typer.Exit(_exit_code(run, fail_on))
+
+
+def _exit_code(run: Run, fail_on: FailOn) -> ExitCode:
+    if fail_on is FailOn.NEVER:
+        return ExitCode.CLEAN
+    threshold = Severity(fail_on.value).rank
+    return ExitCode.FINDINGS if any(f.severity.rank >= threshold for f in run.findings) else ExitCode.CLEAN
+
+
+def _store(run: Run, db: str | None) -> None:
+    from firstpatch.store import default_url, open_store
+
+    open_store(db or default_url()).save_run(run)
+
+
+def _write_report(run: Run, format: Format, output: Path | None) -> None:
+    from firstpatch.analysis.rules import RULES
+    from firstpatch.report import Reporter, SarifReporter, TableReporter, reporter_for
+
+    reporter: Reporter
+    if format is Format.TABLE:
+        reporter = TableReporter(color=output is None and sys.stdout.isatty())
+    elif format is Format.SARIF:
+        reporter = SarifReporter(rule_docs={rule.id: rule.description for rule in RULES})
+    else:
+        reporter = reporter_for(format.value)
+    text = reporter.render(run)
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomically(output, text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file beside `path` and rename: a reader never sees half a file."""
+    from firstpatch.report import ReportError
+
+    try:
+        directory = path.resolve().parent
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp"
+        ) as handle:
+            handle.write(text)
+        Path(handle.name).replace(path)
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write the report: {exc.strerror}") from exc
+
+
+@app.command()
+def rules() -> None:
+    """List every analysis rule with its CWE and description."""
+    from rich.table import Table
+
+    from firstpatch.analysis.rules import RULES
+
+    table = Table("rule", "CWE", "severity", "description", show_lines=True)
+    for rule in RULES:
+        table.add_row(rule.id, f"CWE-{rule.cwe}", rule.severity.value, rule.description)
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point: every firstpatch error becomes a one-line message and its exit code."""
+    import click
+
+    try:
+        code = app(standalone_mode=False)
+    except FirstpatchError as exc:
+        stderr.print(f"firstpatch: error: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        stderr.print("firstpatch: interrupted", markup=False)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    sys.exit(code if isinstance(code, int) else ExitCode.CLEAN)

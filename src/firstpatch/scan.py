@@ -1,0 +1,121 @@
+"""`firstpatch scan`: the stages composed, in the order data flows through them.
+
+This module holds no stage logic of its own: it calls inventory, advisories, analysis,
+prove, patch and rank, and assembles the `Run`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from firstpatch import __version__, inventory, patch, prove
+from firstpatch.advisories.findings import dependency_findings
+from firstpatch.advisories.snapshot import SnapshotSource
+from firstpatch.analysis.engine import TaintAnalyzer
+from firstpatch.errors import TargetError
+from firstpatch.model import Finding, ProofStatus, Run, RunId, Skipped
+from firstpatch.rank import ranked
+from firstpatch.target import Target
+
+
+class Progress(Protocol):
+    def stage(self, name: str, total: int = 0) -> None:
+        """A new stage starts; `total` items will follow when it is known."""
+
+    def advance(self) -> None:
+        """One item of the current stage is done."""
+
+
+class SilentProgress:
+    def stage(self, name: str, total: int = 0) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    prove: bool = True
+    patch: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    run: Run
+    input_errors: tuple[Skipped, ...]  # manifest lines that could not be read: the inventory is incomplete
+
+
+def scan(path: str | Path, options: ScanOptions, progress: Progress | None = None) -> ScanOutcome:
+    progress = progress or SilentProgress()
+    started = datetime.now(UTC)
+    target = Target.open(path)
+    stages = ["inventory", "advisories", "analysis"]
+
+    progress.stage("inventory")
+    components, problems = inventory.collect(target)
+    progress.stage("known vulnerabilities")
+    dependencies = dependency_findings(components, SnapshotSource())
+    progress.stage("analysis")
+    analyzer = TaintAnalyzer()
+    analysis = analyzer.analyze(target)
+    if not components and not problems and analysis.files == 0 and not analysis.skipped:
+        raise TargetError(f"{path}: holds no Python project (no .py files, requirements or pyproject.toml)")
+
+    code: Sequence[Finding] = analysis.findings
+    if options.prove and code:
+        stages.append("prove")
+        code = _prove(target.root, code, progress)
+    if options.patch and code:
+        stages.append("patch")
+        code = _patch(target.root, code, analyzer, progress)
+
+    run = Run(
+        id=RunId(uuid.uuid4().hex),
+        target=str(target.root),
+        started=started,
+        finished=datetime.now(UTC),
+        tool_version=__version__,
+        findings=ranked((*dependencies, *code)),
+        components=components,
+        skipped=(*problems, *analysis.skipped),
+        stages=(*stages, "rank"),
+    )
+    return ScanOutcome(run, problems)
+
+
+def _prove(root: Path, findings: Sequence[Finding], progress: Progress) -> list[Finding]:
+    progress.stage("prove", len(findings))
+    evidence = prove.prove(root, findings)
+    proved = []
+    for finding in findings:
+        proved.append(replace(finding, evidence=evidence.get(finding.fingerprint)))
+        progress.advance()
+    return proved
+
+
+def _patch(
+    root: Path, findings: Sequence[Finding], analyzer: TaintAnalyzer, progress: Progress
+) -> list[Finding]:
+    """A verified patch for each confirmed finding (only proof says a fix is needed)."""
+    confirmed = [f for f in findings if f.evidence and f.evidence.status is ProofStatus.CONFIRMED]
+    progress.stage("patch", len(confirmed))
+
+    def rescan(copy: Path) -> Sequence[Finding]:
+        return analyzer.analyze(Target.open(copy)).findings
+
+    wanted = {f.fingerprint for f in confirmed}
+    patched = []
+    for finding in findings:
+        proposed = patch.propose(root, finding) if finding.fingerprint in wanted else None
+        if proposed is None:
+            patched.append(finding)
+            continue
+        patched.append(replace(finding, patch=patch.verify(root, finding, proposed, rescan=rescan)))
+        progress.advance()
+    return patched
