@@ -39,7 +39,7 @@ class TaintAnalyzer(Analyzer):
     def analyze(self, target: Target) -> AnalysisResult:
         modules, skipped = _load_modules(target)
         program = build_program(modules, self.catalog)
-        results = solve(program, self.catalog)
+        results, too_deep = solve(program, self.catalog)
         callers: dict[str, set[str]] = defaultdict(set)
         for caller, result in results.items():
             for callee in result.callees:
@@ -51,7 +51,7 @@ class TaintAnalyzer(Analyzer):
                 if finding is not None:
                     findings.setdefault(finding.fingerprint, finding)
         ordered = sorted(findings.values(), key=lambda f: (f.location.path, f.location.line, f.rule_id))
-        return AnalysisResult(tuple(ordered), (*target.skipped, *skipped), len(modules))
+        return AnalysisResult(tuple(ordered), (*target.skipped, *skipped, *too_deep), len(modules))
 
 
 def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:
@@ -71,8 +71,12 @@ def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:
     return modules, skipped
 
 
-def solve(program: Program, catalog: Catalog) -> dict[str, FunctionResult]:
-    """Analyse every function until no summary changes."""
+def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult], list[Skipped]]:
+    """Analyse every function until no summary changes.
+
+    A function nested too deeply for the recursive walk is skipped with its reason, not fatal.
+    """
+    skipped: dict[str, Skipped] = {}
     summaries: dict[str, Summary] = {}
     results: dict[str, FunctionResult] = {}
     callers: dict[str, set[str]] = defaultdict(set)
@@ -83,7 +87,13 @@ def solve(program: Program, catalog: Catalog) -> dict[str, FunctionResult]:
         qualname = queue.popleft()
         queued.discard(qualname)
         rounds[qualname] += 1
-        result = FunctionFlow(program.functions[qualname], program, catalog, summaries).run()
+        function = program.functions[qualname]
+        try:
+            result = FunctionFlow(function, program, catalog, summaries).run()
+        except RecursionError:
+            reason = f"function {function.node.name} is nested too deeply to analyse"
+            skipped[qualname] = Skipped(function.module.path, reason, function.node.lineno)
+            continue
         results[qualname] = result
         for callee in result.callees:
             callers[callee].add(qualname)
@@ -95,7 +105,7 @@ def solve(program: Program, catalog: Catalog) -> dict[str, FunctionResult]:
             for caller in callers[qualname] - queued:
                 queue.append(caller)
                 queued.add(caller)
-    return results
+    return results, list(skipped.values())
 
 
 def _entry_point(flow: Flow, program: Program, callers: dict[str, set[str]]) -> EntryPoint | None:

@@ -1,0 +1,5 @@
+"""`python -m firstpatch` runs the CLI."""
+
+from firstpatch.cli import main
+
+main()
