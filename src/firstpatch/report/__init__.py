@@ -1,1 +1,38 @@
-"""firstpatch.report"""
+"""Reporters: one module per `--format`, all registered in `REPORTERS`."""
+
+from __future__ import annotations
+
+from firstpatch.report.interface import InvalidReportError, Reporter, ReportError
+from firstpatch.report.json_report import JsonReporter
+from firstpatch.report.sarif import SarifReporter
+from firstpatch.report.table import TableReporter
+
+DEFAULT_FORMAT = "table"
+
+# Default-configured instances; a caller that wants colour or rule documentation builds its own
+# `TableReporter(color=...)` or `SarifReporter(rule_docs=...)`.
+REPORTERS: dict[str, Reporter] = {
+    reporter.format: reporter for reporter in (TableReporter(), JsonReporter(), SarifReporter())
+}
+
+
+def reporter_for(format: str) -> Reporter:
+    """The reporter registered for `format`; a `ReportError` naming the known ones otherwise."""
+    try:
+        return REPORTERS[format]
+    except KeyError:
+        known = ", ".join(sorted(REPORTERS))
+        raise ReportError(f"unknown report format {format!r}; known formats: {known}") from None
+
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "REPORTERS",
+    "InvalidReportError",
+    "JsonReporter",
+    "ReportError",
+    "Reporter",
+    "SarifReporter",
+    "TableReporter",
+    "reporter_for",
+]

@@ -14,6 +14,12 @@ class ReportError(FirstpatchError):
     exit_code = ExitCode.USAGE
 
 
+class InvalidReportError(ReportError):
+    """Our own output broke its schema: a bug in firstpatch, not in the user's input."""
+
+    exit_code = ExitCode.INTERNAL
+
+
 class Reporter(ABC):
     format: str  # the value of `--format`
 

@@ -1,0 +1,361 @@
+"""`--format sarif`: SARIF 2.1.0 in the shape GitHub code scanning ingests.
+
+What GitHub reads: one rule per rule id with `security-severity` (a CVSS-like score that sets the
+alert's severity) and `external/cwe/cwe-N` tags; results located by a URI relative to
+`%SRCROOT%`; `partialFingerprints` to track an alert across commits. What it ignores but other
+SARIF viewers show, we fill in too: code flows from the taint trace and fixes from the patch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import quote
+
+from firstpatch.model import (
+    Confidence,
+    Finding,
+    FindingKind,
+    Location,
+    Patch,
+    Run,
+    Severity,
+    Skipped,
+    Step,
+    StepKind,
+)
+from firstpatch.report.interface import Reporter
+from firstpatch.report.sarif_fixes import DiffError, parse_unified_diff
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://firstpatch.dev/"
+FINGERPRINT_KEY = "firstpatch/v1"
+SRCROOT = "%SRCROOT%"
+
+# GitHub buckets security-severity as critical >= 9.0, high >= 7.0, medium >= 4.0, low > 0.
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.NONE: "0.0",
+}
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.NONE: "note",
+}
+# GitHub's `precision` property orders alerts within a severity.
+_PRECISION = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LOW: "low"}
+# threadFlowLocation.kinds from the SARIF spec's list (3.38.8).
+_STEP_KINDS = {
+    StepKind.SOURCE: ["taint"],
+    StepKind.PROPAGATION: ["taint"],
+    StepKind.CALL: ["call"],
+    StepKind.RETURN: ["return"],
+    StepKind.SINK: ["taint", "danger"],
+}
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+class SarifReporter(Reporter):
+    format = "sarif"
+
+    def __init__(self, rule_docs: Mapping[str, str] | None = None) -> None:
+        """`rule_docs` maps a rule id to its documentation (Markdown) for the rule's help;
+        the run itself holds only what each finding says."""
+        self._rule_docs = dict(rule_docs or {})
+
+    def render(self, run: Run) -> str:
+        return json.dumps(self.log(run), indent=2, ensure_ascii=False) + "\n"
+
+    def log(self, run: Run) -> dict[str, Any]:
+        """The SARIF log as JSON values."""
+        rule_ids = sorted({finding.rule_id for finding in run.findings})
+        rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
+        by_rule = {rule_id: [f for f in run.findings if f.rule_id == rule_id] for rule_id in rule_ids}
+        notifications = [_skipped_notification(skipped) for skipped in run.skipped]
+        results = []
+        for finding in run.findings:
+            result, problem = _result(finding, rule_index[finding.rule_id])
+            results.append(result)
+            if problem is not None:
+                notifications.append(problem)
+        invocation: dict[str, Any] = {
+            "executionSuccessful": True,
+            "startTimeUtc": _utc(run.started),
+            "endTimeUtc": _utc(run.finished),
+        }
+        if notifications:
+            invocation["toolExecutionNotifications"] = notifications
+        sarif_run: dict[str, Any] = {
+            "tool": {
+                "driver": {
+                    "name": "firstpatch",
+                    "version": run.tool_version,
+                    "informationUri": INFORMATION_URI,
+                    "rules": [self._rule(rule_id, by_rule[rule_id]) for rule_id in rule_ids],
+                }
+            },
+            "invocations": [invocation],
+        }
+        if PurePath(run.target).is_absolute():
+            sarif_run["originalUriBaseIds"] = {SRCROOT: {"uri": _directory_uri(run.target)}}
+        sarif_run |= {
+            # Python's string offsets count code points, not the UTF-16 units SARIF assumes.
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "properties": {"runId": run.id, "stages": list(run.stages)},
+        }
+        return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [sarif_run]}
+
+    def _rule(self, rule_id: str, findings: Sequence[Finding]) -> dict[str, Any]:
+        # The worst finding speaks for the rule: its severity is the one GitHub should show.
+        lead = max(findings, key=lambda f: f.severity.rank)
+        cwe = lead.cwe
+        docs = self._rule_docs.get(rule_id, "").strip()
+        short = lead.title or rule_id
+        # A finding's message describes that one instance; the rule says what the rule finds.
+        full = docs or short
+        tags = ["security", lead.kind.value]
+        properties: dict[str, Any] = {
+            "security-severity": _SECURITY_SEVERITY[lead.severity],
+            "precision": _PRECISION[lead.confidence],
+        }
+        if cwe is not None:
+            tags.append(f"external/cwe/cwe-{cwe}")
+            properties["cwe"] = f"CWE-{cwe}"
+        properties["tags"] = tags
+        text, markdown = _help(short, full, cwe, findings)
+        rule: dict[str, Any] = {"id": rule_id}
+        name = _rule_name(rule_id)
+        if name:
+            rule["name"] = name
+        rule |= {
+            "shortDescription": {"text": short},
+            "fullDescription": {"text": full},
+            "help": {"text": text, "markdown": markdown},
+            "defaultConfiguration": {"level": _LEVEL[lead.severity]},
+            "properties": properties,
+        }
+        # An advisory's own page says more about a vulnerable package than the CWE's does.
+        if lead.kind is FindingKind.DEPENDENCY and lead.advisory_ids:
+            rule["helpUri"] = _osv_uri(lead.advisory_ids[0])
+        elif cwe is not None:
+            rule["helpUri"] = _cwe_uri(cwe)
+        return rule
+
+
+def _help(short: str, full: str, cwe: int | None, findings: Sequence[Finding]) -> tuple[str, str]:
+    advisories = sorted({a for f in findings for a in f.advisory_ids})
+    text = [short] if full == short else [short, "", full]
+    markdown = [f"**{_md(short)}**"] if full == short else [f"**{_md(short)}**", "", full]
+    if cwe is not None:
+        text += ["", f"CWE-{cwe}: {_cwe_uri(cwe)}"]
+        markdown += ["", f"- Weakness: [CWE-{cwe}]({_cwe_uri(cwe)})"]
+    if advisories:
+        text += ["", "Advisories: " + ", ".join(advisories)]
+        markdown += ["", "- Advisories: " + ", ".join(f"[{_md(a)}]({_osv_uri(a)})" for a in advisories)]
+    return "\n".join(text), "\n".join(markdown)
+
+
+def _result(finding: Finding, rule_index: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The SARIF result, and a notification when the finding's patch could not be carried over."""
+    message = finding.message or finding.title
+    if finding.evidence is not None:
+        message += f"\n\nProof: {finding.evidence.status.value}: {finding.evidence.reason}"
+    if finding.kind is FindingKind.DEPENDENCY and finding.fix_version:
+        message += f"\n\nFixed in version {finding.fix_version}."
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "kind": "fail",
+        "level": _LEVEL[finding.severity],
+        "message": {"text": message},
+        "locations": [_location(_primary_location(finding))],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+    }
+    if finding.trace:
+        result["codeFlows"] = [{"threadFlows": [{"locations": [_flow_step(s) for s in finding.trace]}]}]
+    if finding.entry_point is not None:
+        entry = finding.entry_point
+        methods = ", ".join(entry.methods)
+        route = f" {methods} {entry.route}" if entry.route else ""
+        related = _location(entry.location, f"Entry point:{route} ({entry.framework} {entry.function})")
+        result["relatedLocations"] = [{"id": 1, **related}]
+    problem = None
+    if finding.patch is not None:
+        try:
+            result["fixes"] = [_fix(finding.patch)]
+        except DiffError as exc:
+            problem = {
+                "level": "warning",
+                "message": {"text": f"patch for {finding.fingerprint} left out of fixes: {exc}"},
+            }
+    result["properties"] = _result_properties(finding)
+    return result, problem
+
+
+def _result_properties(finding: Finding) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "kind": finding.kind.value,
+        "confidence": finding.confidence.value,
+        "severity": finding.severity.value,
+        "risk": finding.risk,
+    }
+    if finding.cwe is not None:
+        properties["cwe"] = f"CWE-{finding.cwe}"
+    evidence = finding.evidence
+    if evidence is not None:
+        properties["proofStatus"] = evidence.status.value
+        properties["proofReason"] = evidence.reason
+        if evidence.event is not None:
+            properties["oracleEvent"] = {"oracle": evidence.event.oracle, "detail": evidence.event.detail}
+        if evidence.reproducer is not None:
+            properties["reproducer"] = evidence.reproducer
+        if evidence.request is not None:
+            properties["request"] = evidence.request
+    if finding.entry_point is not None:
+        entry = finding.entry_point
+        properties["entryPoint"] = {
+            "framework": entry.framework,
+            "function": entry.function,
+            "route": entry.route,
+            "methods": list(entry.methods),
+            "inputKind": entry.input_kind.value if entry.input_kind is not None else None,
+            "parameter": entry.parameter,
+        }
+    if finding.component is not None:
+        properties["component"] = finding.component.purl
+        properties["installedVersion"] = finding.component.version
+    if finding.advisory_ids:
+        properties["advisoryIds"] = list(finding.advisory_ids)
+    if finding.aliases:
+        properties["aliases"] = list(finding.aliases)
+    if finding.fix_version is not None:
+        properties["fixVersion"] = finding.fix_version
+    if finding.patch is not None:
+        properties["patchStatus"] = finding.patch.status.value
+    return properties
+
+
+def _primary_location(finding: Finding) -> Location:
+    """Where the alert points: dependency findings fall back to the manifest line naming the package."""
+    location = finding.location
+    if location.line or finding.component is None:
+        return location
+    declared = [loc for loc in finding.component.locations if loc.line]
+    same_file = [loc for loc in declared if loc.path == location.path]
+    return (same_file or declared or [location])[0]
+
+
+def _location(location: Location, message: str = "") -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact(location.path)}
+    region = _region(location)
+    if region:
+        physical["region"] = region
+    result: dict[str, Any] = {"physicalLocation": physical}
+    if message:
+        result["message"] = {"text": message}
+    return result
+
+
+def _artifact(path: str) -> dict[str, str]:
+    # A URI reference: spaces and other reserved characters must be percent-encoded.
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(location: Location) -> dict[str, Any]:
+    """Our columns are 1-based with an exclusive end, as SARIF's are: copied, not shifted."""
+    if location.line <= 0:
+        return {}
+    region: dict[str, Any] = {"startLine": location.line}
+    if location.column > 0:
+        region["startColumn"] = location.column
+    if location.end_line >= location.line:
+        region["endLine"] = location.end_line
+    if location.end_column > 0 and (location.end_line >= location.line or location.end_line == 0):
+        region["endColumn"] = location.end_column
+    if location.snippet:
+        region["snippet"] = {"text": location.snippet}
+    return region
+
+
+def _flow_step(step: Step) -> dict[str, Any]:
+    return {
+        "location": _location(step.location, step.description),
+        "kinds": _STEP_KINDS[step.kind],
+        "properties": {"step": step.kind.value},
+    }
+
+
+def _fix(patch: Patch) -> dict[str, Any]:
+    changes = []
+    for change in parse_unified_diff(patch.diff, patch.files):
+        replacements = []
+        for item in change.replacements:
+            replacement: dict[str, Any] = {
+                "deletedRegion": {
+                    "startLine": item.start_line,
+                    "startColumn": 1,
+                    "endLine": item.end_line,
+                    "endColumn": item.end_column,
+                }
+            }
+            if item.inserted:
+                replacement["insertedContent"] = {"text": item.inserted}
+            replacements.append(replacement)
+        changes.append({"artifactLocation": _artifact(change.path), "replacements": replacements})
+    if not changes:
+        raise DiffError("the diff changes no file")
+    return {
+        "description": {"text": f"{patch.description} ({patch.status.value} patch)"},
+        "artifactChanges": changes,
+    }
+
+
+def _skipped_notification(skipped: Skipped) -> dict[str, Any]:
+    notification: dict[str, Any] = {"level": "warning", "message": {"text": skipped.reason}}
+    if skipped.path:
+        notification["locations"] = [_location(Location(skipped.path, skipped.line))]
+    return notification
+
+
+def _rule_name(rule_id: str) -> str:
+    """A PascalCase name from a namespaced id ("py/sql-injection" → "SqlInjection"); none for
+    an id that is not namespaced, such as an advisory id, which no name would improve on."""
+    if "/" not in rule_id:
+        return ""
+    last = rule_id.rsplit("/", 1)[-1]
+    return "".join(word[:1].upper() + word[1:] for word in _WORD.findall(last))
+
+
+def _osv_uri(advisory: str) -> str:
+    return f"https://osv.dev/vulnerability/{quote(advisory)}"
+
+
+def _cwe_uri(cwe: int) -> str:
+    return f"https://cwe.mitre.org/data/definitions/{cwe}.html"
+
+
+def _md(text: str) -> str:
+    """Escape the characters that Markdown reads as inline formatting."""
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+
+
+def _utc(moment: datetime) -> str:
+    # Naive datetimes are taken as UTC: SARIF wants every time in UTC with a "Z".
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _directory_uri(target: str) -> str:
+    uri = PurePath(target).as_uri()
+    return uri if uri.endswith("/") else uri + "/"

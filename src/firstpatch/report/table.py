@@ -1,0 +1,169 @@
+"""`--format table` (the default): the run as a terminal table, worst first."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from io import StringIO
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from firstpatch.model import Finding, FindingKind, PatchStatus, ProofStatus, Run, Severity
+from firstpatch.report.interface import Reporter
+
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.NONE: "dim",
+}
+_PROOF_STYLE = {
+    ProofStatus.CONFIRMED: "bold red",
+    ProofStatus.UNTESTABLE: "yellow",
+    ProofStatus.NOT_CONFIRMED: "dim",
+}
+# A confirmed finding outranks an unproved one of the same severity; one the prover tried and
+# could not trigger ranks last. Untestable and not-yet-proved say the same: we do not know.
+_PROOF_RANK = {ProofStatus.CONFIRMED: 3, ProofStatus.UNTESTABLE: 2, None: 2, ProofStatus.NOT_CONFIRMED: 1}
+# Bidirectional overrides can make a path or title read differently from what it is ("Trojan
+# Source"); like control characters they are shown escaped, never passed to the terminal.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class TableReporter(Reporter):
+    format = "table"
+
+    def __init__(self, *, color: bool = False, width: int | None = 100) -> None:
+        """`color` writes ANSI styles (the CLI passes whether its stdout is a colour terminal);
+        `width` None lets Rich take it from $COLUMNS."""
+        self._color = color
+        self._width = width
+
+    def render(self, run: Run) -> str:
+        buffer = StringIO()
+        # Everything that Rich would otherwise read from the environment is fixed here, so the
+        # same run renders the same text in a test, a pipe and a CI log.
+        console = Console(
+            file=buffer,
+            width=self._width,
+            force_terminal=self._color,
+            force_jupyter=False,
+            force_interactive=False,
+            color_system="standard" if self._color else None,
+            no_color=not self._color,
+            legacy_windows=False,
+            markup=False,
+            emoji=False,
+            highlight=False,
+        )
+        findings = sorted(run.findings, key=_priority)
+        if findings:
+            console.print(_table(findings))
+            console.print()
+        if run.skipped:
+            console.print(Text(f"Skipped {_count(len(run.skipped), 'input')}:", style="bold"))
+            for skipped in run.skipped:
+                where = f"{skipped.path}:{skipped.line}" if skipped.line else skipped.path
+                console.print(Text.assemble("  ", (_clean(where), "yellow"), "  ", _clean(skipped.reason)))
+            console.print()
+        console.print(_summary(run))
+        # Rich pads every line to the table's width; the padding is noise in a log or a diff.
+        return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
+
+
+def _proof_status(finding: Finding) -> ProofStatus | None:
+    return finding.evidence.status if finding.evidence is not None else None
+
+
+def _priority(finding: Finding) -> tuple[int, int, float, str, int]:
+    return (
+        -finding.severity.rank,
+        -_PROOF_RANK[_proof_status(finding)],
+        -finding.risk,
+        finding.location.path,
+        finding.location.line,
+    )
+
+
+def _table(findings: list[Finding]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Rule / CWE", overflow="fold")
+    table.add_column("Location", overflow="fold")
+    table.add_column("Title")
+    table.add_column("Proof", no_wrap=True)
+    table.add_column("Patch / fix")
+    for finding in findings:
+        rule = Text(_clean(finding.rule_id))
+        if finding.cwe is not None:
+            rule.append(f"\nCWE-{finding.cwe}", style="dim")
+        table.add_row(
+            Text(finding.severity.value, style=_SEVERITY_STYLE[finding.severity]),
+            rule,
+            Text(_clean(_where(finding))),
+            Text(_clean(finding.title)),
+            _proof(finding),
+            _remedy(finding),
+        )
+    return table
+
+
+def _where(finding: Finding) -> str:
+    location = finding.location
+    if location.line == 0 and finding.component is not None:
+        # A dependency finding without its own line points at the manifest line naming the package.
+        location = next((loc for loc in finding.component.locations if loc.line), location)
+    return f"{location.path}:{location.line}" if location.line else location.path
+
+
+def _proof(finding: Finding) -> Text:
+    if finding.evidence is None:
+        return Text("-", style="dim")
+    status = finding.evidence.status
+    return Text(status.value.replace("-", " "), style=_PROOF_STYLE[status])
+
+
+def _remedy(finding: Finding) -> Text:
+    if finding.patch is not None:
+        verified = finding.patch.status is PatchStatus.VERIFIED
+        return Text(f"{finding.patch.status.value} patch", style="green" if verified else "yellow")
+    if finding.kind is FindingKind.DEPENDENCY:
+        if finding.fix_version:
+            return Text(f"upgrade to {_clean(finding.fix_version)}", style="green")
+        return Text("no fixed version", style="dim")
+    return Text("-", style="dim")
+
+
+def _summary(run: Run) -> Text:
+    if not run.findings:
+        text = Text("No findings", style="bold green")
+    else:
+        severities = Counter(f.severity for f in run.findings)
+        parts = [f"{severities[s]} {s.value}" for s in Severity if severities[s]]
+        text = Text(f"{_count(len(run.findings), 'finding')} ({', '.join(parts)})", style="bold")
+        confirmed = sum(1 for f in run.findings if _proof_status(f) is ProofStatus.CONFIRMED)
+        verified = sum(1 for f in run.findings if f.patch and f.patch.status is PatchStatus.VERIFIED)
+        text.append(f"; {confirmed} confirmed; {_count(verified, 'verified patch', 'verified patches')}")
+    if run.skipped:
+        text.append(f"; {_count(len(run.skipped), 'input')} skipped")
+    text.append(".")
+    return text
+
+
+def _count(n: int, singular: str, plural: str = "") -> str:
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def _clean(text: str) -> str:
+    """Target-controlled text with control and bidi characters shown as escapes: a file name
+    must not be able to move the cursor, recolour the terminal or reorder what is shown."""
+    if text.isprintable():
+        return text
+    return "".join(
+        f"\\u{ord(char):04x}" if char in _BIDI or unicodedata.category(char) == "Cc" else char
+        for char in text
+    )

@@ -1,0 +1,75 @@
+"""Every reporter against its golden file, with times, versions and absolute paths masked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from firstpatch.model import Run
+from firstpatch.report import JsonReporter, SarifReporter, TableReporter
+
+GOLDEN = Path(__file__).parent / "golden"
+MASK = "<masked>"
+
+# JSON pointers of the fields that differ between two renderings of the same findings.
+JSON_VOLATILE = ("/run/started", "/run/finished", "/run/tool_version", "/run/target")
+SARIF_VOLATILE = (
+    "/runs/0/tool/driver/version",
+    "/runs/0/invocations/0/startTimeUtc",
+    "/runs/0/invocations/0/endTimeUtc",
+    "/runs/0/originalUriBaseIds/%SRCROOT%/uri",
+)
+
+
+def _mask_pointers(document: Any, pointers: tuple[str, ...]) -> Any:
+    for pointer in pointers:
+        *parents, last = pointer.strip("/").split("/")
+        node = document
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        assert last in node, f"volatile field {pointer} is missing: update the mask"
+        node[last] = MASK
+    return document
+
+
+def _mask_text(text: str, run: Run) -> str:
+    """Anything volatile that leaks into free text (a message naming the target) is masked too."""
+    for value in (run.target, run.tool_version):
+        text = text.replace(value, MASK)
+    return text
+
+
+def _check(name: str, actual: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} is missing: run pytest tests/report --update-golden"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs; regenerate if the change is meant"
+
+
+def test_json_report_matches_golden(sample_run: Run, update_golden: bool) -> None:
+    document = json.loads(JsonReporter().render(sample_run))
+    masked = json.dumps(_mask_pointers(document, JSON_VOLATILE), indent=2, sort_keys=True, ensure_ascii=False)
+    _check("run.json", _mask_text(masked, sample_run) + "\n", update_golden)
+
+
+def test_sarif_report_matches_golden(sample_run: Run, update_golden: bool) -> None:
+    log = json.loads(SarifReporter().render(sample_run))
+    masked = json.dumps(_mask_pointers(log, SARIF_VOLATILE), indent=2, ensure_ascii=False)
+    _check("run.sarif", _mask_text(masked, sample_run) + "\n", update_golden)
+
+
+def test_table_report_matches_golden(sample_run: Run, update_golden: bool) -> None:
+    text = TableReporter(width=120).render(sample_run)
+    _check("run.txt", _mask_text(text, sample_run), update_golden)
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_table_stays_within_its_width(sample_run: Run, width: int) -> None:
+    text = TableReporter(width=width).render(sample_run)
+    assert max(len(line) for line in text.splitlines()) <= width
