@@ -8,6 +8,7 @@ SARIF viewers show, we fill in too: code flows from the taint trace and fixes fr
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -120,7 +121,8 @@ class SarifReporter(Reporter):
         # The worst finding speaks for the rule: its severity is the one GitHub should show.
         lead = max(findings, key=lambda f: f.severity.rank)
         cwe = lead.cwe
-        docs = self._rule_docs.get(rule_id, "").strip()
+        # Rule docs are docstrings: their indentation would make Markdown code blocks of them.
+        docs = inspect.cleandoc(self._rule_docs.get(rule_id, ""))
         short = lead.title or rule_id
         # A finding's message describes that one instance; the rule says what the rule finds.
         full = docs or short
