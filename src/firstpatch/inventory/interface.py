@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from firstpatch.errors import ExitCode, FirstpatchError
 from firstpatch.model import Component, Skipped
+
+Reader: TypeAlias = Callable[[str], str | None]
+"""The text of another file of the target, by its root-relative path; None when the target does
+not admit it (missing, outside the root, oversized, not text). Formats with includes use it."""
 
 
 class InventoryError(FirstpatchError):
@@ -33,8 +39,9 @@ class ManifestParser(ABC):
         """Whether a file of this name is in this parser's format."""
 
     @abstractmethod
-    def parse(self, text: str, path: str) -> Parsed:
+    def parse(self, text: str, path: str, read: Reader | None = None) -> Parsed:
         """Components declared in `text`; `path` is relative to the target root.
 
-        Bad lines become `Parsed.problems` (with their line) and parsing goes on.
+        Bad lines become `Parsed.problems` (with their line) and parsing goes on. `read` gives
+        the text of files this one includes; without it, includes are reported, not followed.
         """
