@@ -1,13 +1,20 @@
-"""The prove seam: drivers that run a target in the sandbox and oracles that watch its sinks."""
+"""The prove seam: drivers that run a target in the sandbox and oracles that watch its sinks.
+
+A driver turns findings into requests, runs them in the sandbox and hands what the sandbox saw
+(`Observation`s) to the oracle of the finding's CWE. Oracles are pure functions of observations:
+they run on the trusted side, after the untrusted child has exited, and only they confirm.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from firstpatch.errors import FirstpatchError
-from firstpatch.model import Evidence, Finding, Fingerprint
+from firstpatch.model import Evidence, Finding, Fingerprint, OracleEvent
+from firstpatch.prove._protocol import Json
 
 
 class ProveError(FirstpatchError):
@@ -26,3 +33,54 @@ class Driver(ABC):
         `root` is the target's tree; the driver works on a temporary copy of it and leaves
         `root` untouched.
         """
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """One input to deliver; `canary` is unique to it so its effects can be told apart."""
+
+    canary: str
+    value: str | bytes
+    label: str  # a short name for reports, e.g. "semicolon"
+    content_type: str = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One audit event the sandbox recorded, with JSON-safe arguments."""
+
+    event: str
+    args: tuple[Json, ...]
+    refused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    content_type: str
+    body: str  # decoded as UTF-8 with replacement, truncated by the child
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What happened while the target handled one payload."""
+
+    payload: Payload
+    records: tuple[AuditRecord, ...]
+    response: Response | None  # None when the target raised instead of answering
+    error: str | None  # the exception the target raised, as "Type: message"
+    root: str  # the sandbox copy of the target, as the child saw it (real path)
+
+
+class Oracle(ABC):
+    """Decides from what a sink received whether one CWE's payload took effect."""
+
+    cwe: int
+    name: str
+    # Audit events the reproducer script should print when they mention the canary;
+    # "response" means the oracle reads the HTTP response instead.
+    watched: frozenset[str]
+
+    @abstractmethod
+    def judge(self, observation: Observation) -> OracleEvent | None:
+        """The event that proves the payload reached its sink unneutralised, if any."""

@@ -1,0 +1,39 @@
+"""CWE-22: a file operation must reach the canary file outside the application's folder.
+
+The sandbox records the real path of every open (and os file function) whose arguments mention
+the canary; a traversal is confirmed when that path names the canary file and lies outside the
+sandbox copy of the target. A containment check or `send_from_directory` either refuses before
+opening or opens inside the folder, so neither confirms.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from firstpatch.model import OracleEvent
+from firstpatch.prove.interface import Observation, Oracle
+from firstpatch.prove.oracles._records import records, text
+
+FILE_EVENTS = frozenset(
+    {"open", "os.listdir", "os.scandir", "os.remove", "os.rename", "os.truncate", "os.chmod", "os.utime"}
+)
+
+
+class PathTraversalOracle(Oracle):
+    cwe = 22
+    name = "path-escape"
+    watched = FILE_EVENTS
+
+    def judge(self, observation: Observation) -> OracleEvent | None:
+        canary = observation.payload.canary
+        root = observation.root.rstrip("/") + "/"
+        for record in records(observation, *FILE_EVENTS):
+            path = text(record.args[0]) if record.args else None
+            if path is None or not PurePosixPath(path).is_absolute():
+                continue
+            if PurePosixPath(path).name.startswith(canary) and not (path + "/").startswith(root):
+                return OracleEvent(
+                    f"audit:{record.event}",
+                    f"{record.event} reached {path!r}, outside the application's folder",
+                )
+        return None

@@ -1,0 +1,121 @@
+"""Payloads per CWE, each carrying a fresh canary so that its effects can be told apart.
+
+The first payload of each list is the plain case; the others are variants for other quoting
+contexts and naive filters, tried when the first does not fire. Payloads are harmless by
+construction: the canary names nothing that exists (no program, module, file or table).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable
+
+from firstpatch.prove.interface import Payload
+
+Canaries = Callable[[], str]
+SUPPORTED_CWES = frozenset({22, 78, 79, 89, 94, 502})
+
+
+def new_canary() -> str:
+    """`fp` and 12 random hex digits: a valid identifier, file name, HTML tag and program name."""
+    return "fp" + secrets.token_hex(6)
+
+
+def payloads_for(cwe: int, canaries: Canaries = new_canary) -> tuple[Payload, ...]:
+    """Every payload to try for `cwe`, in order; empty when the CWE has no oracle."""
+    make = _BY_CWE.get(cwe)
+    return make(canaries) if make else ()
+
+
+def _command(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("semicolon", ";{c}"),
+        ("pipe", "|{c}"),
+        ("command substitution", "$({c})"),
+        ("backticks", "`{c}`"),
+        ("newline", "\n{c}"),
+        ("and-list", "x&&{c}"),
+        ("single-quote breakout", "';{c};'"),
+        ("double-quote substitution", '"$({c})"'),
+        ("program name", "{c}"),  # argv-style sinks: the input becomes the program
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _sql(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("single-quote breakout", "{c}' OR 'a'='a"),
+        ("single-quote comment", "{c}'--"),
+        ("double-quote breakout", '{c}" OR "a"="a'),
+        ("numeric context", "1 OR '{c}'='{c}'"),
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _path(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("dot-dot", "../" * 16 + "{c}"),
+        ("absolute", "/{c}"),
+        ("filter bypass", "....//" * 16 + "{c}"),
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _code(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("expression", "__import__('{c}')"),
+        ("single-quoted string breakout", "'+__import__('{c}')+'"),
+        ("double-quoted string breakout", '"+__import__("{c}")+"'),
+        ("statement", "1\n__import__('{c}')"),
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _deserialize(canaries: Canaries) -> tuple[Payload, ...]:
+    pickled = canaries()
+    encoded = canaries()
+    yaml_name = canaries()
+    yaml_apply = canaries()
+    return (
+        # Protocol 0 GLOBAL opcode: unpickling looks the name up before anything else happens.
+        Payload(pickled, _pickle_global(pickled), "pickle global", "application/octet-stream"),
+        Payload(encoded, base64.b64encode(_pickle_global(encoded)), "base64 pickle global"),
+        Payload(yaml_name, f"!!python/name:{yaml_name}.attr\n", "yaml python/name", "application/x-yaml"),
+        Payload(
+            yaml_apply,
+            f"!!python/object/apply:{yaml_apply}.attr []\n",
+            "yaml python/object/apply",
+            "application/x-yaml",
+        ),
+    )
+
+
+def _html(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("element", "<{c}>"),
+        ("double-quoted attribute breakout", '"><{c} x=y>'),
+        ("single-quoted attribute breakout", "'><{c} x=y>"),
+        ("raw-text breakout", "</textarea></title></script><{c}>"),
+        ("attribute injection", '" {c}="1'),
+        ("single-quoted attribute injection", "' {c}='1"),
+    ]
+    return tuple(_text(canaries(), label, template, "text/html") for label, template in cases)
+
+
+def _text(canary: str, label: str, template: str, content_type: str = "text/plain; charset=utf-8") -> Payload:
+    return Payload(canary, template.format(c=canary), label, content_type)
+
+
+def _pickle_global(canary: str) -> bytes:
+    return b"c" + canary.encode("ascii") + b"\nattr\n."
+
+
+_BY_CWE: dict[int, Callable[[Canaries], tuple[Payload, ...]]] = {
+    22: _path,
+    78: _command,
+    79: _html,
+    89: _sql,
+    94: _code,
+    502: _deserialize,
+}
