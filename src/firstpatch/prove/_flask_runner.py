@@ -68,7 +68,8 @@ def run(job: dict[str, Any], guard: Guard, channel: Any) -> None:
 def _send(app: Any, request: dict[str, Any]) -> dict[str, Json]:
     body = base64.b64decode(request["body"]) if request.get("body") is not None else None
     try:
-        response = app.test_client().open(
+        # use_cookies=False: the client would otherwise replace the Cookie header we send.
+        response = app.test_client(use_cookies=False).open(
             request["path"],
             method=request["method"],
             headers=[(str(name), str(value)) for name, value in request["headers"]],

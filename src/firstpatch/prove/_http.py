@@ -137,8 +137,18 @@ def _fill_route(rule: str, parameter: str | None, value: str) -> str:
 
 
 def _cookie_value(value: str) -> str:
-    # A quoted cookie value may hold ";" and spaces; Werkzeug unquotes backslash escapes.
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # RFC 6265 cookie values cannot hold ";", "," or controls; like Werkzeug's dump_cookie, send
+    # a quoted string with backslash escapes and octal escapes, which its parser undoes.
+    out = []
+    for byte in value.encode("utf-8"):
+        char = chr(byte)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char in ";," or not 32 <= byte < 127:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def _header_value(value: str) -> str:

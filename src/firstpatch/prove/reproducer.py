@@ -113,7 +113,7 @@ def main():
     app.config["PROPAGATE_EXCEPTIONS"] = True
     body = base64.b64decode(BODY) if BODY is not None else None
     try:
-        response = app.test_client().open(PATH, method=METHOD, headers=HEADERS, data=body)
+        response = app.test_client(use_cookies=False).open(PATH, method=METHOD, headers=HEADERS, data=body)
     except Exception as exc:
         print("the application raised:", type(exc).__name__, str(exc)[:500])
     else:
