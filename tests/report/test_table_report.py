@@ -89,3 +89,9 @@ def test_colour_only_when_asked_for(sample_run: Run, monkeypatch: pytest.MonkeyP
 def test_no_trailing_spaces(sample_run: Run) -> None:
     text = TableReporter(width=120).render(sample_run)
     assert all(line == line.rstrip() for line in text.splitlines())
+
+
+def test_width_defaults_to_columns(sample_run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "70")
+    text = TableReporter().render(sample_run)
+    assert max(len(line) for line in text.splitlines()) <= 70

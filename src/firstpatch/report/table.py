@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 from collections import Counter
 from io import StringIO
@@ -37,9 +38,10 @@ _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 class TableReporter(Reporter):
     format = "table"
 
-    def __init__(self, *, color: bool = False, width: int | None = 100) -> None:
-        """`color` writes ANSI styles (the CLI passes whether its stdout is a colour terminal);
-        `width` None lets Rich take it from $COLUMNS."""
+    def __init__(self, *, color: bool = False, width: int | None = None) -> None:
+        """`color` writes ANSI styles (the CLI passes whether its stdout is a colour terminal).
+        `width` None means $COLUMNS, else the terminal's width, else 120 columns for a pipe or a
+        CI log, which are wider than the 80 columns Rich would assume."""
         self._color = color
         self._width = width
 
@@ -49,7 +51,7 @@ class TableReporter(Reporter):
         # same run renders the same text in a test, a pipe and a CI log.
         console = Console(
             file=buffer,
-            width=self._width,
+            width=self._width or shutil.get_terminal_size(fallback=(120, 24)).columns,
             force_terminal=self._color,
             force_jupyter=False,
             force_interactive=False,
