@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -38,6 +39,8 @@ def test_every_escape_is_stopped_and_reported(hostile: tuple[Path, Path]) -> Non
         "/loop",
         "/allocate",
         "/fork-bomb",
+        "/exit",
+        "/abort",
         "/echo",
     ]
     findings = {route: make_finding(route, 78, "host") for route in routes}
@@ -68,7 +71,14 @@ def test_every_escape_is_stopped_and_reported(hostile: tuple[Path, Path]) -> Non
     assert "refused" in fork.reason
     assert "os.fork" in fork.reason
 
-    # The child that hung on /loop was replaced: the route after it was still served.
+    exited = found["/exit"]
+    assert exited.status is ProofStatus.UNTESTABLE
+    assert exited.reason.startswith("crash: the child exited with status 7")
+    aborted = found["/abort"]
+    assert aborted.status is ProofStatus.UNTESTABLE
+    assert aborted.reason.startswith("crash: the child was killed by SIGABRT")
+
+    # The children that hung or died were replaced: the route after them was still served.
     assert found["/echo"].status is ProofStatus.NOT_CONFIRMED
     assert "HTTP 200" in found["/echo"].log
     assert snapshot(root) == before
@@ -180,3 +190,35 @@ def test_audit_hook_refuses_network_before_anything_is_sent(tmp_path: Path) -> N
     refused = "['open', 'os.system', 'socket.connect', 'socket.getaddrinfo', 'socket.sendto']"
     assert completed.stdout.strip() == refused
     assert not Path(f"/tmp/fp-should-not-exist-{tmp_path.name}").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv")
+def test_without_cap_sys_admin_the_user_namespace_fallback_isolates(tmp_path: Path) -> None:
+    """Run the prover without CAP_SYS_ADMIN: a plain network namespace is refused, and the
+    child falls back to a user+network namespace (what an unprivileged user gets)."""
+    root = copy_tree(FIXTURES / "hostile-flask", tmp_path / "hostile")
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from pathlib import Path
+        from conftest import make_finding
+        from firstpatch.prove import FlaskDriver, Limits
+        finding = make_finding("/connect-dns", 78, "host")
+        results = FlaskDriver(Limits(step_seconds=5)).prove(Path({str(root)!r}), [finding])
+        evidence = results[finding.fingerprint]
+        print(evidence.log.splitlines()[0])
+        print(evidence.reason)
+        """
+    )
+    completed = subprocess.run(
+        ["setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin", sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "network: user+network namespace" in completed.stdout
+    assert "refused: socket.connect" in completed.stdout
