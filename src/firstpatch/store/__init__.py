@@ -1,1 +1,51 @@
-"""firstpatch.store"""
+"""The store: runs and the lifecycle of their findings in SQLite (default) or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+from firstpatch.store.interface import FindingStatus, Store, StoreError, TrackedFinding
+from firstpatch.store.sql import SqlStore
+
+ENV_VAR = "FIRSTPATCH_DB"
+DEFAULT_FILENAME = "firstpatch.db"
+
+
+def default_url() -> str:
+    """$FIRSTPATCH_DB (a URL, or a path to an SQLite file), else an SQLite file in the user's
+    data folder, which is created if need be."""
+    configured = os.environ.get(ENV_VAR, "").strip()
+    if configured:
+        return configured if "://" in configured else sqlite_url(Path(configured).expanduser())
+    directory = Path(platformdirs.user_data_dir("firstpatch", appauthor=False))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the data folder {directory}: {exc.strerror}") from exc
+    return sqlite_url(directory / DEFAULT_FILENAME)
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of an SQLite file, absolute so that it names the same file from any folder."""
+    return f"sqlite:///{path.absolute()}"
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store at `url` (default: `default_url()`), migrated to the current schema."""
+    return SqlStore(url if url is not None else default_url())
+
+
+__all__ = [
+    "ENV_VAR",
+    "FindingStatus",
+    "SqlStore",
+    "Store",
+    "StoreError",
+    "TrackedFinding",
+    "default_url",
+    "open_store",
+    "sqlite_url",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations for the store, run by `firstpatch.store.migrate` on every open."""
