@@ -1,0 +1,210 @@
+"""Edits to one parsed file, applied in one pass, with the imports they need.
+
+Fixers say what to replace and what to insert; this module turns that into new source text.
+Imports go through libcst's `AddImportsVisitor` (added once, into the import block, reusing an
+existing import) and `RemoveImportsVisitor` (dropped only when nothing uses them any more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar, cast
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.helpers import get_full_name_for_node
+
+from firstpatch.patch._source import SourceFile
+
+CSTNodeT = TypeVar("CSTNodeT", bound=cst.CSTNode)
+
+
+@dataclass(frozen=True, slots=True)
+class _Import:
+    bound: str  # the name the import binds in the module
+    qualified: str  # what that name refers to: "json", "os.path", "markupsafe.escape"
+    loaded: frozenset[str] = frozenset()  # submodules reachable through it: `import a.b` loads a.b
+
+
+class Editor:
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self._replace: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._before: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
+        self._after: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
+        self._add: list[tuple[str, str | None]] = []
+        self._remove: list[tuple[str, str | None]] = []
+        self._imports = list(_module_imports(source.module))
+
+    # -- edits -----------------------------------------------------------------------------
+
+    def replace(self, old: cst.CSTNode, new: cst.CSTNode) -> None:
+        """Replace `old` by `new`; `new` is built from original nodes, so replaced nodes
+        must not nest."""
+        self._replace[old] = new
+
+    def insert_before(self, statement: cst.BaseStatement, *new: cst.BaseStatement) -> None:
+        self._before.setdefault(statement, []).extend(new)
+
+    def insert_after(self, statement: cst.BaseStatement, *new: cst.BaseStatement) -> None:
+        self._after.setdefault(statement, []).extend(new)
+
+    def drop_unused(self, module: str, obj: str | None = None) -> None:
+        """Remove `import module` / `from module import obj` if the edits left it unused."""
+        self._remove.append((module, obj))
+
+    # -- imports ---------------------------------------------------------------------------
+
+    def existing(self, *qualified: str) -> cst.BaseExpression | None:
+        """An expression reaching one of `qualified` (dotted names) through an import the
+        module already has, e.g. `escape` for `from markupsafe import escape`."""
+        for wanted in qualified:
+            owner = wanted.rpartition(".")[0]
+            for item in self._imports:
+                if item.qualified == wanted:
+                    return cst.Name(item.bound)
+                if owner == item.qualified or owner in item.loaded:
+                    return _dotted(item.bound + wanted.removeprefix(item.qualified))
+        return None
+
+    def imports_module(self, module: str) -> bool:
+        """The module imports `module` or something from it."""
+        return any(
+            item.qualified == module or item.qualified.startswith(module + ".") or module in item.loaded
+            for item in self._imports
+        )
+
+    def ref(
+        self, module: str, obj: str, at: cst.CSTNode, *, prefer_from: bool = False, also: Sequence[str] = ()
+    ) -> cst.BaseExpression | None:
+        """An expression for `module.obj` usable at `at`: an existing import (of it or of
+        an equivalent in `also`) when there is one, else a new import, in the module's
+        style (`import json` → `json.loads`) or `from ... import` when `prefer_from`.
+        None when every spelling would clash with a name already in use."""
+        reused = self.existing(f"{module}.{obj}", *also)
+        if reused is not None:
+            return reused
+        root = module.split(".", maxsplit=1)[0]
+        choices = ("from", "module") if prefer_from else ("module", "from")
+        for choice in choices:
+            if choice == "module" and self.source.is_free(root, at):
+                self._need(module, None)
+                return _dotted(f"{module}.{obj}")
+            if choice == "from" and self.source.is_free(obj, at):
+                self._need(module, obj)
+                return cst.Name(obj)
+        return None
+
+    def _need(self, module: str, obj: str | None) -> None:
+        if (module, obj) not in self._add:
+            self._add.append((module, obj))
+            self._imports.append(_imported(module, obj))
+
+    # -- output ----------------------------------------------------------------------------
+
+    def render(self) -> str:
+        module = self.source.module.visit(_Apply(self._replace, self._before, self._after))
+        context = CodemodContext()
+        if self._add:
+            for module_name, obj in self._add:
+                AddImportsVisitor.add_needed_import(context, module_name, obj)
+            module = AddImportsVisitor(context).transform_module(module)
+        if self._remove:
+            for module_name, obj in self._remove:
+                RemoveImportsVisitor.remove_unused_import(context, module_name, obj)
+            module = RemoveImportsVisitor(context).transform_module(module)
+        return module.code
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(
+        self,
+        replace: dict[cst.CSTNode, cst.CSTNode],
+        before: dict[cst.CSTNode, list[cst.BaseStatement]],
+        after: dict[cst.CSTNode, list[cst.BaseStatement]],
+    ) -> None:
+        super().__init__()
+        self._replace, self._before, self._after = replace, before, after
+
+    def on_leave(
+        self, original_node: CSTNodeT, updated_node: CSTNodeT
+    ) -> CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[CSTNodeT]:
+        # A replacement fits wherever the node it replaces did (the fixers build it so);
+        # the transformer's signature cannot say that, hence the one cast.
+        return cast(CSTNodeT | cst.FlattenSentinel[CSTNodeT], self._edited(original_node, updated_node))
+
+    def _edited(
+        self, original: cst.CSTNode, updated: cst.CSTNode
+    ) -> cst.CSTNode | cst.FlattenSentinel[cst.BaseStatement]:
+        node = self._replace.get(original, updated)
+        before = self._before.get(original, [])
+        after = self._after.get(original, [])
+        if not (before or after) or not isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            return node
+        first = before[0] if before else None
+        if isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            # Comments above the statement stay above the block that now leads into it.
+            before = [first.with_changes(leading_lines=node.leading_lines), *before[1:]]
+            node = node.with_changes(leading_lines=())
+        return cst.FlattenSentinel([*before, node, *after])
+
+
+def _dotted(name: str) -> cst.BaseExpression:
+    parts = name.split(".")
+    expression: cst.BaseExpression = cst.Name(parts[0])
+    for part in parts[1:]:
+        expression = cst.Attribute(expression, cst.Name(part))
+    return expression
+
+
+def _imported(module: str, obj: str | None, asname: str | None = None) -> _Import:
+    """What `import module [as asname]` or `from module import obj [as asname]` binds."""
+    if obj is not None:
+        return _Import(asname or obj, f"{module}.{obj}")
+    if asname is not None:
+        return _Import(asname, module)
+    root = module.split(".", maxsplit=1)[0]
+    parts = module.split(".")
+    loaded = {".".join(parts[:end]) for end in range(1, len(parts) + 1)}
+    if root == "os":
+        loaded.add("os.path")  # os imports its path module itself
+    return _Import(root, root, frozenset(loaded))
+
+
+def _module_imports(module: cst.Module) -> Iterator[_Import]:
+    """Imports bound at module level, including those under `if`/`try` at the top."""
+    for statement in _top_statements(module.body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    yield _imported(get_full_name_for_node(alias.name) or "", None, _asname(alias))
+            elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+                if isinstance(small.names, cst.ImportStar):
+                    continue
+                origin = get_full_name_for_node(small.module) or ""
+                for alias in small.names:
+                    yield _imported(origin, get_full_name_for_node(alias.name) or "", _asname(alias))
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return None
+
+
+def _top_statements(body: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseStatement]:
+    for statement in body:
+        yield statement
+        if isinstance(statement, cst.If | cst.Try):
+            blocks: list[cst.BaseSuite] = [statement.body]
+            if isinstance(statement, cst.Try):
+                blocks += [handler.body for handler in statement.handlers]
+            elif isinstance(statement.orelse, cst.Else):
+                blocks.append(statement.orelse.body)
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    yield from _top_statements(block.body)

@@ -1,0 +1,128 @@
+"""CWE-79: HTML built by pasting values → each value escaped where it is pasted.
+
+The HTML may be built inline (`return f"<h1>{name}</h1>"`), passed to a response
+(`make_response(...)`), or assembled in a local variable (`page = ...; page += ...;
+return page`); every building expression gets each interpolated value wrapped in
+`escape(...)`. An existing escape import is reused: markupsafe's (also as re-exported by
+Flask or Jinja) or `html.escape`; otherwise `from markupsafe import escape` is added.
+
+markupsafe's `escape` returns `Markup`, and `"<b>" + Markup(...)` escapes the *literal*
+side (Markup.__radd__), so in a concatenation the value is wrapped as `str(escape(x))`.
+A value with a conversion (`{x!r}`) or a non-numeric format spec has no fix here.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from firstpatch.model import Finding
+from firstpatch.patch._base import CodemodFixer, finish
+from firstpatch.patch._edit import Editor
+from firstpatch.patch._source import SourceFile
+from firstpatch.patch._strings import NUMERIC_SPEC, Built, Value, decompose, is_text
+from firstpatch.patch.interface import Fix, Reader
+
+_MARKUP_ESCAPES = ("markupsafe.escape", "flask.escape", "jinja2.escape", "werkzeug.utils.escape")
+# Calls whose result is already safe to paste into HTML.
+_SAFE = frozenset(
+    {
+        *_MARKUP_ESCAPES,
+        "html.escape",
+        "builtins.int",
+        "builtins.float",
+        "builtins.len",
+        "flask.url_for",
+    }
+)
+
+
+class XssFixer(CodemodFixer):
+    cwes = frozenset({79})
+
+    def fix_source(self, source: SourceFile, finding: Finding, read: Reader) -> Fix | None:
+        builders = _builders(source, finding)
+        if not builders:
+            return None
+        pending: list[Value] = []
+        for built in builders:
+            for value in built.values:
+                if _safe(source, value):
+                    continue
+                if value.conversion or value.spec:
+                    return None
+                pending.append(value)
+        if not pending:
+            return None
+        editor = Editor(source)
+        markup = editor.existing(*_MARKUP_ESCAPES)
+        plain = editor.existing("html.escape") if markup is None else None
+        if markup is None and plain is None:
+            markup = editor.ref("markupsafe", "escape", pending[0].expression, prefer_from=True)
+        for value in pending:
+            expression = value.expression
+            if markup is not None:
+                wrapped = _call(markup, expression)
+                if not value.converted:
+                    wrapped = _call(cst.Name("str"), wrapped)  # see the module docstring
+            elif plain is not None:
+                text = (
+                    expression
+                    if is_text(source, expression) or not value.converted
+                    else (_call(cst.Name("str"), expression))
+                )
+                wrapped = _call(plain, text)
+            else:
+                return None
+            editor.replace(expression, wrapped.with_changes(lpar=expression.lpar, rpar=expression.rpar))
+        names = ", ".join(f"`{source.code(value.expression)}`" for value in pending)
+        return finish(f"Escape {names} before it is put into the HTML", editor)
+
+
+def _call(func: cst.BaseExpression, argument: cst.BaseExpression) -> cst.Call:
+    return cst.Call(func, [cst.Arg(argument.with_changes(lpar=(), rpar=()))])
+
+
+def _builders(source: SourceFile, finding: Finding) -> list[Built]:
+    """The expressions building the HTML that reaches the sink."""
+    for node in source.nodes_starting(finding.location):
+        expression = node.value if isinstance(node, cst.Return) else node
+        if not isinstance(expression, cst.BaseExpression):
+            continue
+        candidates = [expression]
+        if isinstance(expression, cst.Call) and expression.args:
+            candidates.append(expression.args[0].value)  # make_response(html), Response(html)
+        for candidate in candidates:
+            built = decompose(candidate)
+            if built is not None:
+                return [built]
+            if isinstance(candidate, cst.Name):
+                found = [b for b in map(decompose, _assigned(source, candidate)) if b is not None]
+                if found:
+                    return found
+    return []
+
+
+def _assigned(source: SourceFile, name: cst.Name) -> list[cst.BaseExpression]:
+    """Every value assigned (`=` or `+=`) to the variable `name` in its function."""
+    if source.function_of(name) is None:
+        return []
+    values: list[cst.BaseExpression] = []
+    for binding in source.bindings(name):
+        parent = source.parents.get(binding)
+        if isinstance(parent, cst.AssignTarget):
+            assign = source.parents.get(parent)
+            if isinstance(assign, cst.Assign):
+                values.append(assign.value)
+        elif isinstance(parent, cst.AugAssign) and isinstance(parent.operator, cst.AddAssign):
+            values.append(parent.value)
+    return values
+
+
+def _safe(source: SourceFile, value: Value) -> bool:
+    """A value that cannot carry markup: a literal, a number, or already escaped."""
+    if value.spec and NUMERIC_SPEC.match(value.spec) and not value.conversion:
+        return True
+    expression = value.expression
+    if isinstance(expression, cst.Integer | cst.Float | cst.SimpleString):
+        return True
+    return isinstance(expression, cst.Call) and bool(source.qualified_names(expression.func) & _SAFE)
