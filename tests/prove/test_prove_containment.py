@@ -222,3 +222,26 @@ def test_without_cap_sys_admin_the_user_namespace_fallback_isolates(tmp_path: Pa
     assert completed.returncode == 0, completed.stderr
     assert "network: user+network namespace" in completed.stdout
     assert "refused: socket.connect" in completed.stdout
+
+
+@pytest.mark.slow
+def test_unreadable_tree_is_untestable_not_a_crash(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (root / "pipe").mkdir()
+    os.mkfifo(root / "pipe" / "fifo")  # copytree refuses special files
+    finding = make_finding("/x", 78, "host")
+    evidence = prove(root, [finding])[finding.fingerprint]
+    assert evidence.status is ProofStatus.UNTESTABLE
+    assert "could not copy the target" in evidence.reason
+
+
+@pytest.mark.slow
+def test_confirmation_before_a_hang_is_kept(hostile: tuple[Path, Path]) -> None:
+    root, _ = hostile
+    finding = make_finding("/confirm-then-hang", 78, "host")
+    evidence = FlaskDriver(limits=Limits(step_seconds=2)).prove(root, [finding])[finding.fingerprint]
+    assert evidence.status is ProofStatus.CONFIRMED
+    assert evidence.event is not None
+    assert evidence.event.oracle == "audit:os.system"

@@ -105,6 +105,7 @@ class FlaskDriver(Driver):
             routes = ready.get("routes")
             finished = {str(m.get("item")) for m in run.messages if m.get("type") == "end"}
             share = run.seconds / max(1, len(finished) + (run.error is not None))
+            note = f"sandbox: {run.isolation}; about {share:.2f} s per finding"
             for plan in pending:
                 entry = plan.finding.entry_point
                 if entry is not None and isinstance(routes, list) and entry.route not in routes:
@@ -113,14 +114,18 @@ class FlaskDriver(Driver):
                     )
                 elif plan.id in finished:
                     seen = observations(run, plan.id, plan.attempts)
-                    note = f"sandbox: {run.isolation}; about {share:.2f} s per finding"
                     results[plan.finding.fingerprint] = self._judge(root, locator, plan, seen, note)
             error = run.error
             failed = next((plan for plan in pending if error is not None and plan.id == error.item), None)
             if error is not None and failed is not None:
+                # A payload sent before the failure may already have confirmed the finding.
+                seen = observations(run, failed.id, failed.attempts)
+                partial = self._judge(root, locator, failed, seen, note) if seen else None
                 route = failed.finding.entry_point.route if failed.finding.entry_point else "?"
-                results[failed.finding.fingerprint] = _untestable(
-                    f"{error.kind.value}: {error.message} (while handling {route})", run.log
+                results[failed.finding.fingerprint] = (
+                    partial
+                    if partial is not None and partial.status is ProofStatus.CONFIRMED
+                    else _untestable(f"{error.kind.value}: {error.message} (while handling {route})", run.log)
                 )
             pending = [plan for plan in pending if plan.finding.fingerprint not in results]
             if error is None or failed is None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from firstpatch.prove._cgroup import PidsCgroup
 from firstpatch.prove._protocol import Json
+from firstpatch.prove.interface import ProveError
 
 SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__")
 MAX_OUTPUT = 32 * 1024 * 1024  # the most the parent reads from the result pipe
@@ -51,6 +52,7 @@ class Failure(enum.StrEnum):
     START = "start"  # the target raised while starting
     MEMORY = "memory"
     PROTOCOL = "protocol"  # the child said something the parent cannot use
+    COPY = "copy"  # the target tree could not be copied (unreadable files, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,11 @@ def run(root: Path, job: dict[str, Json], limits: Limits = Limits()) -> SandboxR
     with tempfile.TemporaryDirectory(prefix="firstpatch-sandbox-") as base:
         copy = Path(base) / "target"
         tmp = Path(base) / "tmp"
-        shutil.copytree(root, copy, symlinks=True, ignore=SKIP)
+        try:
+            shutil.copytree(root, copy, symlinks=True, ignore=SKIP)
+        except OSError as exc:  # shutil.Error too: a target we cannot copy is untestable, not a crash
+            failed = ChildError(Failure.COPY, f"could not copy the target: {str(exc)[:300]}")
+            return SandboxResult((), failed, str(copy), "not started", "", time.monotonic() - started)
         tmp.mkdir()
         log_path = Path(base) / "output.log"
         messages, error, isolation = _supervise(copy, tmp, log_path, job, limits)
@@ -107,16 +113,23 @@ def _supervise(
     }
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(copy)}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-m", "firstpatch.prove._child"],
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=copy,
-            env=env,
-            pass_fds=(write_fd,),
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-m", "firstpatch.prove._child"],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=copy,
+                env=env,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            if cgroup:
+                cgroup.destroy()
+            raise ProveError(f"cannot start the sandbox child {sys.executable}: {exc}") from exc
     os.close(write_fd)
     # The child blocks on stdin until here, so it is in the cgroup before it can fork.
     in_cgroup = cgroup.add(process.pid) if cgroup else False

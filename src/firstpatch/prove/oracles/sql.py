@@ -10,18 +10,21 @@ introduced tokens of its own.
 
 from __future__ import annotations
 
-from sqlglot import TokenType, tokenize
-from sqlglot.errors import TokenError
-
 from firstpatch.model import OracleEvent
 from firstpatch.prove.interface import Observation, Oracle
 from firstpatch.prove.oracles._records import records, shorten, text
 
-_LITERALS = frozenset({TokenType.STRING, TokenType.IDENTIFIER, TokenType.NATIONAL_STRING})
+# Token types that hold data: a string literal, or a quoted identifier ("..." in SQLite).
+_LITERALS = frozenset({"STRING", "IDENTIFIER", "NATIONAL_STRING"})
 
 
 def breakout(statement: str, payload: str, canary: str) -> str | None:
     """How the payload changed the statement's structure, or None when it stayed data."""
+    # Imported here: `python -m firstpatch.prove._child` loads this package, and the sandbox
+    # child never judges, so it should not pay for sqlglot on every start.
+    from sqlglot import tokenize
+    from sqlglot.errors import TokenError
+
     try:
         tokens = tokenize(statement, read="sqlite")
     except TokenError:
@@ -30,7 +33,7 @@ def breakout(statement: str, payload: str, canary: str) -> str | None:
     if not holders:
         return None  # only in a comment, or not in this statement at all
     for token in holders:
-        if token.token_type in _LITERALS and payload in token.text:
+        if token.token_type.name in _LITERALS and payload in token.text:
             return None
     token = holders[0]
     kind = token.token_type.name
