@@ -64,19 +64,25 @@ def keyword(call: cst.Call, name: str) -> cst.Arg | None:
 
 
 def with_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
-    """`call` with `arg` appended, keeping the whitespace before `)` at the end."""
+    """`call` with `arg` appended, in the call's layout: on one line, or one argument per
+    line (with a trailing comma) when the arguments start on a line of their own."""
     if not call.args:
         return call.with_changes(args=[arg])
     last = call.args[-1]
-    trailing = last.whitespace_after_arg
-    moved = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
-    if isinstance(last.comma, cst.Comma):
-        # `f(a,\n)`: the comma after the old last argument carries the line break.
-        comma = last.comma
-        moved = moved.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        arg = arg.with_changes(comma=comma.with_changes(whitespace_before=cst.SimpleWhitespace("")))
+    # The whitespace before `)`: after the last comma if there is one, else after the argument.
+    closing = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else last.whitespace_after_arg
+    opening = call.whitespace_before_args
+    no_space = cst.SimpleWhitespace("")
+    if isinstance(opening, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace):
+        # A comment after `(` stays there; the new line only repeats the indentation.
+        between = opening.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+        moved = last.with_changes(comma=cst.Comma(no_space, between), whitespace_after_arg=no_space)
+        arg = arg.with_changes(comma=cst.Comma(no_space, closing))
     else:
-        arg = arg.with_changes(whitespace_after_arg=trailing)
+        moved = last.with_changes(
+            comma=cst.Comma(no_space, cst.SimpleWhitespace(" ")), whitespace_after_arg=no_space
+        )
+        arg = arg.with_changes(whitespace_after_arg=closing)
     return call.with_changes(args=[*call.args[:-1], moved, arg])
 
 

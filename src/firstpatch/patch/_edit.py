@@ -1,8 +1,9 @@
 """Edits to one parsed file, applied in one pass, with the imports they need.
 
 Fixers say what to replace and what to insert; this module turns that into new source text.
-Imports go through libcst's `AddImportsVisitor` (added once, into the import block, reusing an
-existing import) and `RemoveImportsVisitor` (dropped only when nothing uses them any more).
+Imports are reused when the module has them, added once at their sorted place in the import
+block (`_imports`), and dropped with libcst's `RemoveImportsVisitor` only when nothing uses
+them any more.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import TypeVar, cast
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
+from firstpatch.patch._imports import add_import
 from firstpatch.patch._source import SourceFile
 
 CSTNodeT = TypeVar("CSTNodeT", bound=cst.CSTNode)
@@ -106,16 +108,27 @@ class Editor:
 
     def render(self) -> str:
         module = self.source.module.visit(_Apply(self._replace, self._before, self._after))
-        context = CodemodContext()
-        if self._add:
-            for module_name, obj in self._add:
-                AddImportsVisitor.add_needed_import(context, module_name, obj)
-            module = AddImportsVisitor(context).transform_module(module)
+        for module_name, obj in self._add:
+            module = add_import(module, module_name, obj)
         if self._remove:
+            context = CodemodContext()
             for module_name, obj in self._remove:
                 RemoveImportsVisitor.remove_unused_import(context, module_name, obj)
-            module = RemoveImportsVisitor(context).transform_module(module)
+            module = _no_blank_start(RemoveImportsVisitor(context).transform_module(module), module)
         return module.code
+
+
+def _no_blank_start(module: cst.Module, before: cst.Module) -> cst.Module:
+    """Removing the file's first import leaves the blank line that followed it at the top."""
+    if not module.body or not before.body or module.body[0] is before.body[0]:
+        return module
+    first = module.body[0]
+    if not isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        return module
+    lines = list(first.leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return module.with_changes(body=[first.with_changes(leading_lines=lines), *module.body[1:]])
 
 
 class _Apply(cst.CSTTransformer):

@@ -194,14 +194,25 @@ class SourceFile:
                 return index
         return None
 
-    def is_parameter(self, name: cst.Name) -> bool:
+    def parameter(self, name: cst.Name) -> cst.Param | None:
+        """The parameter `name` reads, when its function never assigns it otherwise."""
         function = self.function_of(name)
-        if function is None:
-            return False
+        if function is None or self.bindings_besides_parameter(name):
+            return None
         params = function.params
         every = (*params.posonly_params, *params.params, *params.kwonly_params)
-        declared = any(param.name.value == name.value for param in every)
-        return declared and not self.bindings_besides_parameter(name)
+        return next((param for param in every if param.name.value == name.value), None)
+
+    def is_parameter(self, name: cst.Name) -> bool:
+        return self.parameter(name) is not None
+
+    def calls_one_of(self, node: cst.BaseExpression, names: frozenset[str]) -> bool:
+        """`node` is a call to one of `names` (qualified), directly or through a local
+        variable assigned once from such a call."""
+        if isinstance(node, cst.Name):
+            assign = self.single_assignment(node)
+            node = assign.value if assign is not None else node
+        return isinstance(node, cst.Call) and bool(self.qualified_names(node.func) & names)
 
     def bindings_besides_parameter(self, name: cst.Name) -> list[cst.CSTNode]:
         return [node for node in self.bindings(name) if not isinstance(node, cst.Param)]

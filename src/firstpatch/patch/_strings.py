@@ -401,6 +401,10 @@ def is_text(source: SourceFile, node: cst.BaseExpression, depth: int = 0) -> boo
             return bool(owner & set(_TEXT_MAPPINGS)) and is_text(source, default, depth + 1)
         return isinstance(node.func, cst.Attribute) and node.func.attr.value in _TEXT_METHODS
     if isinstance(node, cst.Name):
+        param = source.parameter(node)
+        if param is not None:
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            return isinstance(annotation, cst.Name) and annotation.value == "str"
         assign = source.single_assignment(node)
         return assign is not None and is_text(source, assign.value, depth + 1)
     return False

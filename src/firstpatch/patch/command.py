@@ -289,7 +289,7 @@ def _as_list(source: SourceFile, words: Sequence[Sequence[Part]]) -> cst.List | 
             if value.conversion or value.spec:
                 return None
             expression = value.expression
-            if not is_text(source, expression):
+            if value.converted and not is_text(source, expression):
                 expression = cst.Call(cst.Name("str"), [cst.Arg(expression)])
             elements.append(cst.Element(expression))
             continue
@@ -306,22 +306,20 @@ def _as_list(source: SourceFile, words: Sequence[Sequence[Part]]) -> cst.List | 
 def _listify(
     editor: Editor, call: cst.Call, arg: cst.Arg, site: _Site, listed: cst.List, subprocess_call: bool
 ) -> bool:
+    run = None if subprocess_call else editor.ref("subprocess", "run", call)
+    if run is None and not subprocess_call:
+        return False
     command: cst.BaseExpression = listed
     if site.assign is not None:
         editor.replace(site.assign, site.assign.with_changes(value=listed))
         command = arg.value
-    if subprocess_call:
+    if run is None:
         shell = keyword(call, "shell")
         args = [*call.args]
         args[args.index(arg)] = arg.with_changes(value=command)
         rewritten = call.with_changes(args=args)
-        if shell is not None:
-            rewritten = without_arg(rewritten, shell)
-        editor.replace(call, rewritten)
+        editor.replace(call, without_arg(rewritten, shell) if shell is not None else rewritten)
         return True
-    run = editor.ref("subprocess", "run", call)
-    if run is None:
-        return False
     replacement: cst.BaseExpression = cst.Call(
         run, [cst.Arg(command), keyword_arg("check", cst.Name("False"))]
     )
@@ -329,6 +327,8 @@ def _listify(
         # os.system's result is the exit status; keep its meaning where it is used.
         replacement = cst.Attribute(replacement, cst.Name("returncode"))
     editor.replace(call, replacement.with_changes(lpar=call.lpar, rpar=call.rpar))
+    if isinstance(call.func, cst.Name):  # `from os import system`
+        editor.drop_unused("os", call.func.value)
     editor.drop_unused("os")
     return True
 
@@ -347,7 +347,7 @@ def _quote(editor: Editor, site: _Site, tokens: Sequence[_Token]) -> bool:
         if value.conversion or value.spec:
             return False
         inner = value.expression
-        if not is_text(source, inner):
+        if value.converted and not is_text(source, inner):
             inner = cst.Call(cst.Name("str"), [cst.Arg(inner)])
         wrapped[id(value)] = cst.Call(quote, [cst.Arg(inner)])
     if not wrapped:
@@ -372,7 +372,7 @@ def _safe(source: SourceFile, value: Value) -> bool:
     expression = value.expression
     if isinstance(expression, cst.Integer | cst.Float):
         return True
-    return isinstance(expression, cst.Call) and bool(source.qualified_names(expression.func) & _SANITISED)
+    return source.calls_one_of(expression, _SANITISED)
 
 
 def _unquoted_parts(tokens: Sequence[_Token], wrapped: dict[int, cst.BaseExpression]) -> list[Part] | None:

@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.helpers import parse_template_statement
 
 from firstpatch.model import Finding
-from firstpatch.patch._base import CodemodFixer, argument, finish
+from firstpatch.patch._base import CodemodFixer, argument, finish, names_in
 from firstpatch.patch._edit import Editor
 from firstpatch.patch._source import SourceFile
 from firstpatch.patch.interface import Fix, Reader
@@ -64,16 +64,23 @@ def _join(source: SourceFile, node: cst.BaseExpression) -> tuple[cst.Call | None
 
 
 def _joins_onto_base(source: SourceFile, join: cst.Call, finding: Finding) -> bool:
-    """At least two plain arguments, and no step of the trace inside the first one."""
+    """At least two plain arguments, and no sign in the trace that the input flows through
+    the first: no step inside it, nor at an assignment of a variable it reads."""
     if len(join.args) < 2 or any(arg.keyword is not None for arg in join.args) or join.args[0].star:
         return False
-    base = source.positions[join.args[0].value]
+    base = join.args[0].value
+    where = source.positions[base]
+    inside = ((where.start.line, where.start.column), (where.end.line, where.end.column))
+    assigned = {
+        source.start(binding)
+        for name in names_in(base)
+        for binding in source.bindings_besides_parameter(name)
+    }
     for step in finding.trace:
-        where = step.location
-        if where.path != source.path:
+        if step.location.path != source.path:
             continue
-        start, end = (base.start.line, base.start.column), (base.end.line, base.end.column)
-        if start <= (where.line, where.column - 1) < end:
+        start = (step.location.line, step.location.column - 1)
+        if inside[0] <= start < inside[1] or start in assigned:
             return False
     return True
 

@@ -125,4 +125,4 @@ def _safe(source: SourceFile, value: Value) -> bool:
     expression = value.expression
     if isinstance(expression, cst.Integer | cst.Float | cst.SimpleString):
         return True
-    return isinstance(expression, cst.Call) and bool(source.qualified_names(expression.func) & _SAFE)
+    return source.calls_one_of(expression, _SAFE)
