@@ -57,7 +57,8 @@ def locate(path: str, source: str, line: int, text: str) -> Location:
     if best is None:
         raise LookupError(f"{path}:{line}: no expression starts with {text!r}")
     node = best[2]
-    assert node.end_lineno is not None and node.end_col_offset is not None
+    assert node.end_lineno is not None
+    assert node.end_col_offset is not None
 
     def column(line_number: int, byte_offset: int) -> int:  # ast counts UTF-8 bytes
         return len(lines[line_number - 1].encode()[:byte_offset].decode()) + 1
@@ -107,8 +108,8 @@ def cases() -> list[Case]:
         source = input_path.read_text(encoding="utf-8")
         expected_path = FIXTURES / f"{name}.expected.py"
         no_fix = _NO_FIX.search(source) is not None
-        expected = None if no_fix else (
-            expected_path.read_text(encoding="utf-8") if expected_path.exists() else ""
+        expected = (
+            None if no_fix else (expected_path.read_text(encoding="utf-8") if expected_path.exists() else "")
         )
         found.append(Case(name, source, finding_from_markers(f"{name}.py", source), expected, expected_path))
     return found
