@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import firstpatch.prove
 from firstpatch.model import InputKind, ProofStatus
 from firstpatch.prove import Payload, prove
 from firstpatch.prove._applocate import AppFinder
-from firstpatch.prove._http import build_request
+from firstpatch.prove._http import HttpRequest, build_request
 
 FACTORY = FIXTURES / "factory-app"
 
@@ -57,10 +58,35 @@ def test_requests_for_each_input_kind() -> None:
     upload = request("/u", InputKind.FILE, "doc", ("POST",))
     assert upload.body is not None
     assert b'name="doc"' in upload.body
-    curl = upload.curl()
-    assert curl.startswith("printf '%b' ")
-    assert "| curl -i --path-as-is -X POST" in curl
-    assert "\\0015\\0012" in curl  # CRLF as octal escapes
+    assert upload.curl().startswith("curl -i --path-as-is -X POST")
+
+
+# A stand-in for curl that prints the body it was given, to check the shell delivers it exactly.
+CURL_SHIM = """curl() {
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --data-binary ]; then shift; if [ "$1" = @- ]; then cat; else printf '%s' "$1"; fi; fi
+    shift
+  done
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"cfp0\nattr\n.",
+        b"a: 1\n\n",
+        b"--b\r\nContent: x\r\n\r\n'quoted' \"double\" $(x) `y`\r\n",
+        b"@file",
+        b"\x80\x02\x00%'\\",
+    ],
+)
+def test_curl_command_delivers_the_exact_body(body: bytes) -> None:
+    request = HttpRequest("POST", "/r", (("Content-Type", "application/octet-stream"),), body)
+    command = request.curl()
+    assert command.startswith("curl") == (b"\0" not in body and not body.startswith(b"@") and body.isascii())
+    completed = subprocess.run(["sh", "-c", CURL_SHIM + command], capture_output=True, check=True, timeout=10)
+    assert completed.stdout == body
 
 
 @pytest.mark.slow

@@ -71,17 +71,34 @@ class HttpRequest:
         parts = ["curl", "-i", "--path-as-is", "-X", self.method]
         for name, value in self.headers:
             parts += ["-H", f"{name}: {value}"]
-        if self.body is not None:
+        text = _argument_text(self.body)
+        if text is not None:
+            parts += ["--data-binary", text]
+        elif self.body is not None:
             parts += ["--data-binary", "@-"]
         parts.append(BASE_URL + self.path)
         command = " ".join(shlex.quote(part) for part in parts)
-        if self.body is None:
+        if self.body is None or text is not None:
             return command
         # printf %b with octal escapes reproduces any byte in any POSIX shell.
         escaped = "".join(
             chr(b) if 32 <= b < 127 and chr(b) not in "\\'%" else f"\\0{b:03o}" for b in self.body
         )
         return f"printf '%b' '{escaped}' | {command}"
+
+
+def _argument_text(body: bytes | None) -> str | None:
+    """The body as one shell word when the shell can carry it exactly, else None.
+
+    A single-quoted word holds any text but NUL (newlines included); curl reads a value that
+    starts with "@" as a file name, so such bodies go through stdin instead.
+    """
+    if body is None or b"\0" in body or body.startswith(b"@"):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def build_request(entry: EntryPoint, payload: Payload) -> HttpRequest:
