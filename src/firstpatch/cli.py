@@ -125,7 +125,7 @@ def scan(
     _write_report(run, format, output)
     for problem in outcome.input_errors:
         where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-        stderr.print(f"firstpatch: error: {where}: {problem.reason}", markup=False, highlight=False)
+        _error(f"{where}: {problem.reason}")
     if outcome.input_errors:
         raise typer.Exit(ExitCode.USAGE)
     raise typer.Exit(_exit_code(run, fail_on))
@@ -191,18 +191,15 @@ def rules() -> None:
 
 
 def main() -> None:
-    """Entry point: every firstpatch error becomes a one-line message and its exit code."""
-    import click
-
+    """Entry point. Typer reports usage errors itself (exit 2); a firstpatch error becomes one
+    line on stderr and its exit code, never a traceback."""
     try:
-        code = app(standalone_mode=False)
+        app()
     except FirstpatchError as exc:
-        stderr.print(f"firstpatch: error: {exc}", markup=False, highlight=False)
+        _error(str(exc))
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        stderr.print("firstpatch: interrupted", markup=False)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(ExitCode.USAGE)
-    sys.exit(code if isinstance(code, int) else ExitCode.CLEAN)
+
+
+def _error(message: str) -> None:
+    # Plain print, not Rich: a wrapped or styled error is harder for scripts to read.
+    print(f"firstpatch: error: {message}", file=sys.stderr)

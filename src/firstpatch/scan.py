@@ -113,9 +113,10 @@ def _patch(
     patched = []
     for finding in findings:
         proposed = patch.propose(root, finding) if finding.fingerprint in wanted else None
-        if proposed is None:
+        driver = prove.DRIVERS.get(finding.entry_point.framework) if finding.entry_point else None
+        if proposed is None or driver is None:
             patched.append(finding)
             continue
-        patched.append(replace(finding, patch=patch.verify(root, finding, proposed, rescan=rescan)))
+        patched.append(replace(finding, patch=patch.verify(root, finding, proposed, driver, rescan=rescan)))
         progress.advance()
     return patched

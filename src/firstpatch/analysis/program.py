@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from firstpatch.analysis.models import Catalog, RouteModel
@@ -36,7 +36,7 @@ class Module:
     name: str  # dotted, from the file's path under the target root
     path: str  # relative, with "/"
     tree: ast.Module
-    lines: list[str]
+    lines: Sequence[str]
     imports: dict[str, str] = field(default_factory=dict)  # local name → dotted target
     is_package: bool = False
 

@@ -94,11 +94,12 @@ def _priority(finding: Finding) -> tuple[int, int, float, str, int]:
 def _table(findings: list[Finding]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("Severity", no_wrap=True)
-    table.add_column("Rule / CWE", overflow="fold")
-    table.add_column("Location", overflow="fold")
-    table.add_column("Title")
+    # Ids and locations are what users copy and grep for: never broken across lines.
+    table.add_column("Rule / CWE", no_wrap=True)
+    table.add_column("Location", no_wrap=True)
+    table.add_column("Title", max_width=48)
     table.add_column("Proof", no_wrap=True)
-    table.add_column("Patch / fix")
+    table.add_column("Patch / fix", no_wrap=True)
     for finding in findings:
         rule = Text(_clean(finding.rule_id))
         if finding.cwe is not None:
