@@ -171,6 +171,7 @@ def test_audit_hook_refuses_network_before_anything_is_sent(tmp_path: Path) -> N
             lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM).connect(("8.8.8.8", 53)),
             lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("8.8.8.8", 53)),
             lambda: socket.getaddrinfo("example.org", 443),
+            lambda: socket.socket().bind(("0.0.0.0", 0)),
             lambda: __import__("os").system("true"),
             lambda: open("/tmp/fp-should-not-exist-{tmp_path.name}", "w"),
         ):
@@ -187,7 +188,7 @@ def test_audit_hook_refuses_network_before_anything_is_sent(tmp_path: Path) -> N
         [sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=30, check=False
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    refused = "['open', 'os.system', 'socket.connect', 'socket.getaddrinfo', 'socket.sendto']"
+    refused = "['open', 'os.system', 'socket.bind', 'socket.connect', 'socket.getaddrinfo', 'socket.sendto']"
     assert completed.stdout.strip() == refused
     assert not Path(f"/tmp/fp-should-not-exist-{tmp_path.name}").exists()
 

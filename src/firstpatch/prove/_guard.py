@@ -2,7 +2,7 @@
 
 Runs inside the untrusted child (stdlib only). Every refusal is recorded before it is raised,
 so the parent can report what the target tried. Refused: starting processes (including fork),
-network traffic to anything but loopback, signals to other processes, and writing or
+network traffic and listening anywhere but loopback, signals to other processes, and writing or
 changing files outside the sandbox's copy and temp folder. Recorded when they mention the
 current request's canary: the sink events the oracles read (commands, imports, unpickled
 globals, opened paths, compiled source, SQLite statements).
@@ -32,6 +32,7 @@ SPAWN = frozenset(
 NETWORK = frozenset(
     {
         "socket.connect",
+        "socket.bind",
         "socket.sendto",
         "socket.getaddrinfo",
         "socket.gethostbyname",
@@ -62,6 +63,7 @@ MUTATE = frozenset(
         "shutil.move",
     }
 )
+_ADDRESS_SECOND = frozenset({"socket.connect", "socket.bind", "socket.sendto"})
 _TWO_PATHS = frozenset(
     {
         "os.rename",
@@ -136,8 +138,8 @@ class Guard:
         return None
 
     def _network(self, event: str, args: tuple[Any, ...]) -> str | None:
-        # socket.connect/sendto(socket, address); the resolvers take the host first.
-        address = args[1] if event in ("socket.connect", "socket.sendto") else args[0] if args else None
+        # socket.connect/bind/sendto(socket, address); the resolvers take the host first.
+        address = args[1] if event in _ADDRESS_SECOND else args[0] if args else None
         if _loopback(address) or (isinstance(address, str | bytes) and self._inside_roots(address)):
             self._maybe_record(event, (address,))
             return None

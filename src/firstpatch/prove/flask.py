@@ -111,6 +111,8 @@ class FlaskDriver(Driver):
                 if entry is not None and isinstance(routes, list) and entry.route not in routes:
                     results[plan.finding.fingerprint] = _untestable(
                         f"route {entry.route} is not registered by {locator.describe()}"
+                        if entry.route
+                        else "the entry point has no route"
                     )
                 elif plan.id in finished:
                     seen = observations(run, plan.id, plan.attempts)
@@ -139,7 +141,9 @@ class FlaskDriver(Driver):
         self, root: Path, locator: AppLocator, plan: _Plan, seen: list[Observation], note: str
     ) -> Evidence:
         log = render_log(seen, note)
-        for observation, (payload, request) in zip(seen, plan.attempts, strict=False):
+        requests = {payload.canary: request for payload, request in plan.attempts}
+        for observation in seen:
+            payload, request = observation.payload, requests[observation.payload.canary]
             event = plan.oracle.judge(observation)
             if event is not None:
                 return Evidence(
