@@ -26,14 +26,21 @@ PROOF_ADJUSTMENT = {
 }
 
 
-def risk(finding: Finding) -> float:
+def risk(finding: Finding) -> tuple[float, tuple[str, ...]]:
+    """The score and, in words, each term that made it."""
     score = BASE[finding.severity]
+    reasons = [f"{finding.severity.value} severity: {score:+.1f}"]
     if finding.evidence is not None:
-        score += PROOF_ADJUSTMENT[finding.evidence.status]
-    return round(min(10.0, max(0.0, score)), 1)
+        adjustment = PROOF_ADJUSTMENT[finding.evidence.status]
+        score += adjustment
+        reasons.append(f"proof {finding.evidence.status.value}: {adjustment:+.1f}")
+    return round(min(10.0, max(0.0, score)), 1), tuple(reasons)
 
 
 def ranked(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     """Findings with their risk filled in, riskiest first (ties by place, for stable output)."""
-    scored = [replace(f, risk=risk(f)) for f in findings]
+    scored = []
+    for finding in findings:
+        score, reasons = risk(finding)
+        scored.append(replace(finding, risk=score, risk_reasons=reasons))
     return tuple(sorted(scored, key=lambda f: (-f.risk, f.location.path, f.location.line, f.rule_id)))

@@ -21,6 +21,19 @@ class Ecosystem(enum.StrEnum):
     """OSV ecosystem names, spelled as the OSV schema spells them."""
 
     PYPI = "PyPI"
+    NPM = "npm"
+    GO = "Go"
+    CRATES_IO = "crates.io"
+    RUBYGEMS = "RubyGems"
+    PACKAGIST = "Packagist"
+    MAVEN = "Maven"
+    NUGET = "NuGet"
+    DEBIAN = "Debian"
+    UBUNTU = "Ubuntu"
+    ALPINE = "Alpine"
+    RED_HAT = "Red Hat"
+    ROCKY_LINUX = "Rocky Linux"
+    ALMALINUX = "AlmaLinux"
 
 
 class Severity(enum.StrEnum):
@@ -157,6 +170,17 @@ class Advisory:
 
 
 @dataclass(frozen=True, slots=True)
+class Exploitation:
+    """Evidence that attackers use a vulnerability: CISA KEV membership and the FIRST EPSS score."""
+
+    in_kev: bool = False
+    kev_ransomware: bool = False
+    kev_due_date: str | None = None
+    epss: float | None = None  # probability of exploitation in the next 30 days
+    epss_percentile: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """One hop of a source→sink trace."""
 
@@ -230,8 +254,13 @@ class Finding:
     advisory_ids: tuple[AdvisoryId, ...] = ()
     aliases: tuple[str, ...] = ()
     fix_version: str | None = None
+    cvss_score: float | None = None
+    cvss_vector: str | None = None
+    exploitation: Exploitation | None = None
+    reachable: bool | None = None  # does the project's own code use the affected module; None: unknown
     # later stages
     risk: float = 0.0
+    risk_reasons: tuple[str, ...] = ()  # how `risk` was reached, in words every report repeats
     evidence: Evidence | None = None
     patch: Patch | None = None
 
