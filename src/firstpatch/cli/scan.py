@@ -1,0 +1,136 @@
+"""`firstpatch scan`: run the pipeline on a project and report it."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from firstpatch.cli.app import app, error, stderr, write_atomically
+from firstpatch.errors import ExitCode
+from firstpatch.model import Run, Severity
+
+
+class Format(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+class FailOn(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NEVER = "never"
+
+
+class RichProgress:
+    """Stage names and a bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("starting", total=None)
+
+    def stage(self, name: str, total: int = 0) -> None:
+        self.progress.update(self.task, description=name, total=total or None, completed=0)
+
+    def advance(self) -> None:
+        self.progress.advance(self.task)
+
+
+@app.command()
+def scan(
+    path: Annotated[Path, typer.Argument(help="The project folder to scan.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
+    ] = FailOn.HIGH,
+    no_prove: Annotated[
+        bool, typer.Option("--no-prove", help="Skip running the target to prove findings.")
+    ] = False,
+    no_patch: Annotated[
+        bool, typer.Option("--no-patch", help="Skip proposing and verifying patches.")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Database URL for run history (default: SQLite in the user data folder; FIRSTPATCH_DB)."
+        ),
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not record the run in the database.")
+    ] = False,
+) -> None:
+    """Scan a project: dependencies, code, proof, patches."""
+    from firstpatch.scan import ScanOptions
+    from firstpatch.scan import scan as run_scan
+
+    options = ScanOptions(prove=not no_prove, patch=not no_patch and not no_prove)
+    show_progress = stderr.is_terminal
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not show_progress,
+    ) as bar:
+        outcome = run_scan(path, options, RichProgress(bar))
+    run = outcome.run
+    if not no_store:
+        _store(run, db)
+    _write_report(run, format, output)
+    for problem in outcome.input_errors:
+        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        error(f"{where}: {problem.reason}")
+    if outcome.input_errors:
+        raise typer.Exit(ExitCode.USAGE)
+    raise typer.Exit(_exit_code(run, fail_on))
+
+
+def _exit_code(run: Run, fail_on: FailOn) -> ExitCode:
+    if fail_on is FailOn.NEVER:
+        return ExitCode.CLEAN
+    threshold = Severity(fail_on.value).rank
+    return ExitCode.FINDINGS if any(f.severity.rank >= threshold for f in run.findings) else ExitCode.CLEAN
+
+
+def _store(run: Run, db: str | None) -> None:
+    from firstpatch.store import default_url, open_store
+
+    open_store(db or default_url()).save_run(run)
+
+
+def _write_report(run: Run, format: Format, output: Path | None) -> None:
+    from firstpatch.analysis.rules import RULES
+    from firstpatch.report import Reporter, SarifReporter, TableReporter, reporter_for
+
+    reporter: Reporter
+    if format is Format.TABLE:
+        reporter = TableReporter(color=output is None and sys.stdout.isatty())
+    elif format is Format.SARIF:
+        reporter = SarifReporter(rule_docs={rule.id: rule.description for rule in RULES})
+    else:
+        reporter = reporter_for(format.value)
+    text = reporter.render(run)
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomically(output, text)
