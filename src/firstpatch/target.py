@@ -20,9 +20,23 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # Folders that hold tools, caches or third-party copies rather than the project's own code.
 SKIPPED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".mypy_cache",
-        ".pytest_cache", ".ruff_cache", "__pycache__", "node_modules", "site-packages",
-        "build", "dist", ".eggs",
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "env",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "__pycache__",
+        "node_modules",
+        "site-packages",
+        "build",
+        "dist",
+        ".eggs",
     }
 )
 
@@ -50,9 +64,7 @@ class Target:
         """Files under the root whose name ends in one of `suffixes` or equals one of `names`."""
         for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
             here = Path(dirpath)
-            dirnames[:] = sorted(
-                d for d in dirnames if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
-            )
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
             for name in sorted(filenames):
                 if not (name in names or (suffixes and name.endswith(suffixes))):
                     continue
