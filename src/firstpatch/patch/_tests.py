@@ -49,6 +49,8 @@ def _is_test_file(name: str) -> bool:
 def run_suite(tree: Path, timeout: float) -> SuiteResult:
     """Run pytest in `tree` (a copy: the suite may write to it)."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--color=no"]
+    # A file that fails to import must not stop the other files from running.
+    command.append("--continue-on-collection-errors")
     with tempfile.TemporaryDirectory(prefix="firstpatch-tests-") as scratch:
         output_path = Path(scratch) / "output"
         with output_path.open("wb") as output:

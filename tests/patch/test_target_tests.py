@@ -1,0 +1,62 @@
+"""Running a target's own test suite: which tests failed, and when it could not run at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from firstpatch.patch._tests import has_tests, run_suite
+
+
+def project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_finds_test_files_but_not_in_tool_folders(tmp_path: Path) -> None:
+    assert not has_tests(project(tmp_path / "a", {"app.py": "", ".venv/lib/test_x.py": ""}))
+    assert has_tests(project(tmp_path / "b", {"app.py": "", "tests/test_app.py": ""}))
+    assert has_tests(project(tmp_path / "c", {"pkg/parse_test.py": ""}))
+
+
+def test_names_the_failing_tests_and_files_that_do_not_collect(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "tests/test_ok.py": "def test_ok():\n    pass\n",
+            "tests/test_bad.py": "def test_bad():\n    assert 1 == 2\n\n\ndef test_fine():\n    pass\n",
+            "tests/test_params.py": "import pytest\n\n\n@pytest.mark.parametrize('x', ['a b'])\n"
+            "def test_p(x):\n    assert not x\n",
+            "tests/test_broken.py": "import no_such_module_anywhere\n",
+        },
+    )
+    result = run_suite(root, timeout=60)
+    assert result.ran
+    assert result.failed == {
+        "tests/test_bad.py::test_bad",
+        "tests/test_params.py::test_p[a b]",
+        "tests/test_broken.py",
+    }
+
+
+def test_a_passing_suite(tmp_path: Path) -> None:
+    result = run_suite(project(tmp_path, {"test_one.py": "def test_one():\n    pass\n"}), timeout=60)
+    assert result.ran
+    assert result.failed == frozenset()
+    assert result.detail.startswith("1 passed")
+
+
+def test_the_suite_does_not_see_the_callers_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIRSTPATCH_SECRET_TOKEN", "hunter2")
+    test = "import os\n\n\ndef test_env():\n    assert 'FIRSTPATCH_SECRET_TOKEN' not in os.environ\n"
+    assert run_suite(project(tmp_path, {"test_env.py": test}), timeout=60).failed == frozenset()
+
+
+def test_a_suite_that_hangs_is_stopped(tmp_path: Path) -> None:
+    test = "import time\n\n\ndef test_slow():\n    time.sleep(60)\n"
+    result = run_suite(project(tmp_path, {"test_slow.py": test}), timeout=2)
+    assert not result.ran
+    assert result.detail == "the tests did not finish within 2 s"
