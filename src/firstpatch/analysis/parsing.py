@@ -39,7 +39,7 @@ class ParsedModule:
     parser: ParserKind
     lines: tuple[str, ...]  # the source split at \n, \r\n and \r, as line numbers count them
 
-    def line(self, number: int) -> str:
+    def source_line(self, number: int) -> str:
         """The text of a 1-based line, or "" past the end (for snippets)."""
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 

@@ -37,13 +37,22 @@ def first_error(root: Node) -> tuple[int, str] | None:
     if not root.has_error:
         return None
     node = root
-    # Descend towards the first faulty leaf without recursion: the tree may be very deep.
-    while not node.is_error and not node.is_missing:
-        child = next((c for c in node.children if c.has_error or c.is_missing), None)
-        if child is None:
-            break
+    # Descend towards the first fault without recursion: the tree may be very deep.
+    while True:
+        if node.is_missing:
+            return node.start_point[0] + 1, f"invalid syntax: missing {node.type!r}"
+        if node.is_error:
+            # An ERROR node often starts at well-formed statements that recovery swallowed; the
+            # first piece that is not one is closer to the mistake.
+            child = next((c for c in node.children if not _complete(c)), None)
+            if child is None or not (child.has_error or child.is_missing):
+                return (child or node).start_point[0] + 1, "invalid syntax"
+        else:
+            child = next((c for c in node.children if c.has_error or c.is_missing), None)
+            if child is None:
+                return node.start_point[0] + 1, "invalid syntax"
         node = child
-    line = node.start_point[0] + 1
-    if node.is_missing:
-        return line, f"invalid syntax: missing {node.type!r}"
-    return line, "invalid syntax"
+
+
+def _complete(node: Node) -> bool:
+    return node.is_named and not node.has_error and node.type.endswith(("statement", "definition"))
