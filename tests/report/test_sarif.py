@@ -97,7 +97,10 @@ def test_results_point_into_rules_and_carry_fingerprints(sample_run: Run) -> Non
     rules = sarif_run["tool"]["driver"]["rules"]
     for finding, result in zip(sample_run.findings, sarif_run["results"], strict=True):
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"] == finding.rule_id
-        assert result["partialFingerprints"] == {"firstpatch/v1": finding.fingerprint}
+        assert result["partialFingerprints"] == {
+            "firstpatch/v1": finding.fingerprint,
+            "primaryLocationLineHash": f"{finding.fingerprint[:16]}:1",
+        }
         (location,) = result["locations"]
         artifact = location["physicalLocation"]["artifactLocation"]
         assert artifact["uriBaseId"] == "%SRCROOT%"
@@ -220,3 +223,89 @@ def test_findings_of_one_rule_share_one_rule_at_the_worst_severity(sample_run: R
     (rule,) = sarif_run["tool"]["driver"]["rules"]
     assert rule["properties"]["security-severity"] == "8.0"
     assert [r["level"] for r in sarif_run["results"]] == ["note", "error"]
+
+
+def test_the_same_fingerprint_twice_gets_githubs_occurrence_suffix(sample_run: Run) -> None:
+    first = sample_run.findings[0]
+    second = dataclasses.replace(first, location=Location(first.location.path, 40, 12, 40, 37))
+    results = _sarif(dataclasses.replace(sample_run, findings=(first, second)))["runs"][0]["results"]
+    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
+    assert hashes == [f"{first.fingerprint[:16]}:1", f"{first.fingerprint[:16]}:2"]
+
+
+def test_automation_details_name_the_category_and_the_run(sample_run: Run) -> None:
+    assert _sarif(sample_run)["runs"][0]["automationDetails"] == {"id": "firstpatch/run-0001"}
+    custom = _sarif(sample_run, category="firstpatch/backend/")["runs"][0]["automationDetails"]
+    assert custom == {"id": "firstpatch/backend/run-0001"}
+
+
+def test_a_project_in_a_repository_sub_folder_is_named_from_the_repository_root(
+    sample_run: Run, tmp_path: Path, apply_replacements: Apply
+) -> None:
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    target = repository / "services" / "vulnerable flask"
+    target.mkdir(parents=True)
+    sarif_run = _sarif(dataclasses.replace(sample_run, target=str(target)))["runs"][0]
+    assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repository.as_uri() + "/"
+    result = _result({"runs": [sarif_run]}, "py/command-injection")
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "services/vulnerable%20flask/app.py"
+    steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert {s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in steps} == {uri}
+    (change,) = result["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == uri
+    assert apply_replacements(APP_BEFORE, change["replacements"]) == APP_AFTER
+    notes = sarif_run["invocations"][0]["toolExecutionNotifications"]
+    uris = [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes]
+    assert uris == ["services/vulnerable%20flask/broken.py", "services/vulnerable%20flask/vendor/huge.py"]
+
+
+def test_an_explicit_repository_root_wins_and_a_target_outside_it_keeps_its_own_root(
+    sample_run: Run, tmp_path: Path
+) -> None:
+    target = tmp_path / "mono" / "app"
+    log = _sarif(dataclasses.replace(sample_run, target=str(target)), repository_root=tmp_path / "mono")
+    result = _result(log, "py/command-injection")
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/app.py"
+    elsewhere = _sarif(dataclasses.replace(sample_run, target=str(target)), repository_root=tmp_path / "x")
+    assert elsewhere["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == target.as_uri() + "/"
+
+
+def test_the_message_links_the_entry_point_and_escapes_brackets(sample_run: Run) -> None:
+    finding = dataclasses.replace(
+        sample_run.findings[3], message="request.args['host'] reaches [os.system](2) via run_command()"
+    )
+    assert finding.rule_id == "py/command-injection"
+    (result,) = _sarif(dataclasses.replace(sample_run, findings=(finding,)))["runs"][0]["results"]
+    text = result["message"]["text"]
+    assert text.startswith("request.args\\['host'\\] reaches \\[os.system\\](2) via run_command()")
+    assert "Reached from the [entry point](1) (GET /v/ping)." in text
+    assert [r["id"] for r in result["relatedLocations"]] == [1]
+
+
+def test_rank_is_the_risk_on_sarifs_scale(sample_run: Run) -> None:
+    ranks = {r["ruleId"]: r["rank"] for r in _sarif(sample_run)["runs"][0]["results"]}
+    assert ranks["py/command-injection"] == 96.0
+    assert ranks["py/reflected-xss"] == 40.0
+
+
+def test_descriptions_respect_githubs_limits_and_the_help_keeps_everything(sample_run: Run) -> None:
+    docs = {"py/sql-injection": "Untrusted input is pasted into SQL. " * 60}
+    (rule,) = [
+        r
+        for r in _sarif(sample_run, rule_docs=docs)["runs"][0]["tool"]["driver"]["rules"]
+        if r["id"] == "py/sql-injection"
+    ]
+    assert len(rule["fullDescription"]["text"]) <= 1024
+    assert rule["fullDescription"]["text"].endswith("…")
+    assert docs["py/sql-injection"].strip() in rule["help"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("version", "semantic"), [("0.1.0", True), ("1.2.0-rc.1", True), ("0.1.0.dev3", False)]
+)
+def test_semantic_version_only_for_a_semver_version(sample_run: Run, version: str, semantic: bool) -> None:
+    driver = _sarif(dataclasses.replace(sample_run, tool_version=version))["runs"][0]["tool"]["driver"]
+    assert driver["version"] == version
+    assert ("semanticVersion" in driver) is semantic

@@ -1,9 +1,13 @@
 """`--format sarif`: SARIF 2.1.0 in the shape GitHub code scanning ingests.
 
-What GitHub reads: one rule per rule id with `security-severity` (a CVSS-like score that sets the
-alert's severity) and `external/cwe/cwe-N` tags; results located by a URI relative to
-`%SRCROOT%`; `partialFingerprints` to track an alert across commits. What it ignores but other
-SARIF viewers show, we fill in too: code flows from the taint trace and fixes from the patch.
+What GitHub reads (docs.github.com, "SARIF support for code scanning"): one rule per rule id with
+`security-severity` (a CVSS-like score that sets the alert's severity), `precision`, tags such as
+`external/cwe/cwe-N`, help text and Markdown, descriptions of at most 1024 characters; results
+whose URI is relative to the root of the *repository* (so a project in a sub-folder of a
+repository gets that folder in front of its paths); `partialFingerprints.primaryLocationLineHash`,
+the only fingerprint GitHub matches alerts by; `automationDetails.id` as `category/run-id`; and
+embedded links `[text](id)` in a message that point at related locations. What it ignores but
+other SARIF viewers show, we fill in too: code flows from the taint trace and fixes from the patch.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -31,12 +35,20 @@ from firstpatch.model import (
 )
 from firstpatch.report.interface import Reporter
 from firstpatch.report.sarif_fixes import DiffError, parse_unified_diff
+from firstpatch.report.summary import primary_location
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://firstpatch.dev/"
 FINGERPRINT_KEY = "firstpatch/v1"
+# GitHub matches alerts across commits by this key alone; its value is "hash:occurrence".
+GITHUB_FINGERPRINT_KEY = "primaryLocationLineHash"
 SRCROOT = "%SRCROOT%"
+DEFAULT_CATEGORY = "firstpatch"
+# GitHub's limits on rule texts; longer ones are cut, not rejected, but cut where GitHub chooses.
+_DESCRIPTION_LIMIT = 1024
+_NAME_LIMIT = 255
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 # GitHub buckets security-severity as critical >= 9.0, high >= 7.0, medium >= 4.0, low > 0.
 _SECURITY_SEVERITY = {
@@ -69,10 +81,21 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 class SarifReporter(Reporter):
     format = "sarif"
 
-    def __init__(self, rule_docs: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        rule_docs: Mapping[str, str] | None = None,
+        *,
+        category: str = DEFAULT_CATEGORY,
+        repository_root: Path | None = None,
+    ) -> None:
         """`rule_docs` maps a rule id to its documentation (Markdown) for the rule's help;
-        the run itself holds only what each finding says."""
+        the run itself holds only what each finding says. `category` tells GitHub apart the
+        analyses of one commit (two projects of one repository each need their own).
+        `repository_root` is the root the paths are made relative to; None looks for the
+        `.git` of the repository that holds the target, and uses the target itself when none."""
         self._rule_docs = dict(rule_docs or {})
+        self._category = category.strip("/")
+        self._repository_root = repository_root
 
     def render(self, run: Run) -> str:
         return json.dumps(self.log(run), indent=2, ensure_ascii=False) + "\n"
@@ -82,10 +105,16 @@ class SarifReporter(Reporter):
         rule_ids = sorted({finding.rule_id for finding in run.findings})
         rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
         by_rule = {rule_id: [f for f in run.findings if f.rule_id == rule_id] for rule_id in rule_ids}
-        notifications = [_skipped_notification(skipped) for skipped in run.skipped]
+        root, prefix = _source_root(run.target, self._repository_root)
+        uris = _Uris(prefix)
+        notifications = [_skipped_notification(skipped, uris) for skipped in run.skipped]
         results = []
+        occurrences: dict[str, int] = {}
         for finding in run.findings:
-            result, problem = _result(finding, rule_index[finding.rule_id])
+            # Two findings can share a fingerprint (the same sink code twice in one file);
+            # GitHub's occurrence suffix keeps them apart, in run order.
+            occurrence = occurrences[finding.fingerprint] = occurrences.get(finding.fingerprint, 0) + 1
+            result, problem = _result(finding, rule_index[finding.rule_id], occurrence, uris)
             results.append(result)
             if problem is not None:
                 notifications.append(problem)
@@ -96,19 +125,26 @@ class SarifReporter(Reporter):
         }
         if notifications:
             invocation["toolExecutionNotifications"] = notifications
-        sarif_run: dict[str, Any] = {
-            "tool": {
-                "driver": {
-                    "name": "firstpatch",
-                    "version": run.tool_version,
-                    "informationUri": INFORMATION_URI,
-                    "rules": [self._rule(rule_id, by_rule[rule_id]) for rule_id in rule_ids],
-                }
-            },
-            "invocations": [invocation],
+        driver: dict[str, Any] = {"name": "firstpatch", "version": run.tool_version}
+        if _SEMVER.match(run.tool_version):
+            driver["semanticVersion"] = run.tool_version
+        driver |= {
+            "informationUri": INFORMATION_URI,
+            "rules": [self._rule(rule_id, by_rule[rule_id]) for rule_id in rule_ids],
         }
-        if PurePath(run.target).is_absolute():
-            sarif_run["originalUriBaseIds"] = {SRCROOT: {"uri": _directory_uri(run.target)}}
+        sarif_run: dict[str, Any] = {
+            "tool": {"driver": driver},
+            "invocations": [invocation],
+            # "category/run-id": GitHub keeps one analysis per category and commit.
+            "automationDetails": {"id": f"{self._category}/{run.id}"},
+        }
+        if root is not None:
+            sarif_run["originalUriBaseIds"] = {
+                SRCROOT: {
+                    "uri": _directory_uri(root),
+                    "description": {"text": "The root of the repository (or folder) that was scanned."},
+                }
+            }
         sarif_run |= {
             # Python's string offsets count code points, not the UTF-16 units SARIF assumes.
             "columnKind": "unicodeCodePoints",
@@ -123,9 +159,9 @@ class SarifReporter(Reporter):
         cwe = lead.cwe
         # Rule docs are docstrings: their indentation would make Markdown code blocks of them.
         docs = inspect.cleandoc(self._rule_docs.get(rule_id, ""))
-        short = lead.title or rule_id
+        short = _cut(lead.title or rule_id, _DESCRIPTION_LIMIT)
         # A finding's message describes that one instance; the rule says what the rule finds.
-        full = docs or short
+        full = _cut(docs, _DESCRIPTION_LIMIT) or short
         tags = ["security", lead.kind.value]
         properties: dict[str, Any] = {
             "security-severity": _SECURITY_SEVERITY[lead.severity],
@@ -135,9 +171,10 @@ class SarifReporter(Reporter):
             tags.append(f"external/cwe/cwe-{cwe}")
             properties["cwe"] = f"CWE-{cwe}"
         properties["tags"] = tags
-        text, markdown = _help(short, full, cwe, findings)
+        # The help is not cut: GitHub shows it in full beside the alert.
+        text, markdown = _help(short, docs or short, cwe, findings)
         rule: dict[str, Any] = {"id": rule_id}
-        name = _rule_name(rule_id)
+        name = _rule_name(rule_id)[:_NAME_LIMIT]
         if name:
             rule["name"] = name
         rule |= {
@@ -168,34 +205,47 @@ def _help(short: str, full: str, cwe: int | None, findings: Sequence[Finding]) -
     return "\n".join(text), "\n".join(markdown)
 
 
-def _result(finding: Finding, rule_index: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _result(
+    finding: Finding, rule_index: int, occurrence: int, uris: _Uris
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The SARIF result, and a notification when the finding's patch could not be carried over."""
-    message = finding.message or finding.title
+    # Brackets from the target's text would read as embedded links: escaped (SARIF 3.11.6).
+    parts = [_link_safe(finding.message or finding.title)]
+    entry = finding.entry_point
+    if entry is not None:
+        route = f" ({', '.join(entry.methods)} {_link_safe(entry.route)})" if entry.route else ""
+        parts.append(f"Reached from the [entry point](1){route}.")
     if finding.evidence is not None:
-        message += f"\n\nProof: {finding.evidence.status.value}: {finding.evidence.reason}"
+        parts.append(f"Proof: {finding.evidence.status.value}: {_link_safe(finding.evidence.reason)}")
     if finding.kind is FindingKind.DEPENDENCY and finding.fix_version:
-        message += f"\n\nFixed in version {finding.fix_version}."
+        parts.append(f"Fixed in version {_link_safe(finding.fix_version)}.")
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "kind": "fail",
         "level": _LEVEL[finding.severity],
-        "message": {"text": message},
-        "locations": [_location(_primary_location(finding))],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        # SARIF's priority scale is 0-100; ours is 0-10.
+        "rank": round(min(max(finding.risk, 0.0), 10.0) * 10, 1),
+        "message": {"text": "\n\n".join(parts)},
+        "locations": [_location(primary_location(finding), uris)],
+        "partialFingerprints": {
+            FINGERPRINT_KEY: finding.fingerprint,
+            # Our fingerprint is what GitHub's line hash stands for: stable across edits above.
+            GITHUB_FINGERPRINT_KEY: f"{finding.fingerprint[:16]}:{occurrence}",
+        },
     }
     if finding.trace:
-        result["codeFlows"] = [{"threadFlows": [{"locations": [_flow_step(s) for s in finding.trace]}]}]
-    if finding.entry_point is not None:
-        entry = finding.entry_point
+        steps = [_flow_step(step, uris) for step in finding.trace]
+        result["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
+    if entry is not None:
         methods = ", ".join(entry.methods)
         route = f" {methods} {entry.route}" if entry.route else ""
-        related = _location(entry.location, f"Entry point:{route} ({entry.framework} {entry.function})")
+        related = _location(entry.location, uris, f"Entry point:{route} ({entry.framework} {entry.function})")
         result["relatedLocations"] = [{"id": 1, **related}]
     problem = None
     if finding.patch is not None:
         try:
-            result["fixes"] = [_fix(finding.patch)]
+            result["fixes"] = [_fix(finding.patch, uris)]
         except DiffError as exc:
             problem = {
                 "level": "warning",
@@ -248,18 +298,8 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
     return properties
 
 
-def _primary_location(finding: Finding) -> Location:
-    """Where the alert points: dependency findings fall back to the manifest line naming the package."""
-    location = finding.location
-    if location.line or finding.component is None:
-        return location
-    declared = [loc for loc in finding.component.locations if loc.line]
-    same_file = [loc for loc in declared if loc.path == location.path]
-    return (same_file or declared or [location])[0]
-
-
-def _location(location: Location, message: str = "") -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": _artifact(location.path)}
+def _location(location: Location, uris: _Uris, message: str = "") -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": uris.artifact(location.path)}
     region = _region(location)
     if region:
         physical["region"] = region
@@ -269,9 +309,42 @@ def _location(location: Location, message: str = "") -> dict[str, Any]:
     return result
 
 
-def _artifact(path: str) -> dict[str, str]:
-    # A URI reference: spaces and other reserved characters must be percent-encoded.
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+class _Uris:
+    """Artifact locations relative to %SRCROOT%, behind the target's folder in the repository."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+
+    def artifact(self, path: str) -> dict[str, str]:
+        # A URI reference: spaces and other reserved characters must be percent-encoded.
+        return {"uri": quote(self._prefix + path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _source_root(target: str, repository_root: Path | None) -> tuple[str | None, str]:
+    """The absolute root URIs are relative to, and the target's folder under it ("" or "a/b/").
+
+    GitHub reads relative paths from the root of the repository; a project scanned in a
+    sub-folder names its files from the project root, so the sub-folder goes in front.
+    """
+    path = PurePath(target)
+    if not path.is_absolute():
+        return None, ""
+    root = repository_root or _enclosing_repository(Path(target))
+    if root is None or not path.is_relative_to(root):
+        return target, ""
+    relative = path.relative_to(root).as_posix()
+    return str(root), "" if relative == "." else relative + "/"
+
+
+def _enclosing_repository(target: Path) -> Path | None:
+    """The nearest folder at or above `target` with a `.git` (a folder, or a file in a worktree)."""
+    for folder in (target, *target.parents):
+        try:
+            if (folder / ".git").exists():
+                return folder
+        except OSError:  # an unreadable parent: no repository we can see
+            return None
+    return None
 
 
 def _region(location: Location) -> dict[str, Any]:
@@ -290,15 +363,15 @@ def _region(location: Location) -> dict[str, Any]:
     return region
 
 
-def _flow_step(step: Step) -> dict[str, Any]:
+def _flow_step(step: Step, uris: _Uris) -> dict[str, Any]:
     return {
-        "location": _location(step.location, step.description),
+        "location": _location(step.location, uris, step.description),
         "kinds": _STEP_KINDS[step.kind],
         "properties": {"step": step.kind.value},
     }
 
 
-def _fix(patch: Patch) -> dict[str, Any]:
+def _fix(patch: Patch, uris: _Uris) -> dict[str, Any]:
     changes = []
     for change in parse_unified_diff(patch.diff, patch.files):
         replacements = []
@@ -314,7 +387,7 @@ def _fix(patch: Patch) -> dict[str, Any]:
             if item.inserted:
                 replacement["insertedContent"] = {"text": item.inserted}
             replacements.append(replacement)
-        changes.append({"artifactLocation": _artifact(change.path), "replacements": replacements})
+        changes.append({"artifactLocation": uris.artifact(change.path), "replacements": replacements})
     if not changes:
         raise DiffError("the diff changes no file")
     return {
@@ -323,10 +396,10 @@ def _fix(patch: Patch) -> dict[str, Any]:
     }
 
 
-def _skipped_notification(skipped: Skipped) -> dict[str, Any]:
+def _skipped_notification(skipped: Skipped, uris: _Uris) -> dict[str, Any]:
     notification: dict[str, Any] = {"level": "warning", "message": {"text": skipped.reason}}
     if skipped.path:
-        notification["locations"] = [_location(Location(skipped.path, skipped.line))]
+        notification["locations"] = [_location(Location(skipped.path, skipped.line), uris)]
     return notification
 
 
@@ -350,6 +423,15 @@ def _cwe_uri(cwe: int) -> str:
 def _md(text: str) -> str:
     """Escape the characters that Markdown reads as inline formatting."""
     return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+
+
+def _link_safe(text: str) -> str:
+    """Plain message text with the characters of SARIF's embedded-link syntax escaped."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _utc(moment: datetime) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
-from collections import Counter
 from io import StringIO
 
 from rich import box
@@ -14,6 +13,7 @@ from rich.text import Text
 
 from firstpatch.model import Finding, FindingKind, PatchStatus, ProofStatus, Run, Severity
 from firstpatch.report.interface import Reporter
+from firstpatch.report.summary import count, primary_location, proof_status, summarise, where
 
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -67,7 +67,7 @@ class TableReporter(Reporter):
             console.print(_table(findings))
             console.print()
         if run.skipped:
-            console.print(Text(f"Skipped {_count(len(run.skipped), 'input')}:", style="bold"))
+            console.print(Text(f"Skipped {count(len(run.skipped), 'input')}:", style="bold"))
             for skipped in run.skipped:
                 where = f"{skipped.path}:{skipped.line}" if skipped.line else skipped.path
                 console.print(Text.assemble("  ", (_clean(where), "yellow"), "  ", _clean(skipped.reason)))
@@ -77,14 +77,10 @@ class TableReporter(Reporter):
         return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
 
 
-def _proof_status(finding: Finding) -> ProofStatus | None:
-    return finding.evidence.status if finding.evidence is not None else None
-
-
 def _priority(finding: Finding) -> tuple[int, int, float, str, int]:
     return (
         -finding.severity.rank,
-        -_PROOF_RANK[_proof_status(finding)],
+        -_PROOF_RANK[proof_status(finding)],
         -finding.risk,
         finding.location.path,
         finding.location.line,
@@ -107,20 +103,12 @@ def _table(findings: list[Finding]) -> Table:
         table.add_row(
             Text(finding.severity.value, style=_SEVERITY_STYLE[finding.severity]),
             rule,
-            Text(_clean(_where(finding))),
+            Text(_clean(where(primary_location(finding)))),
             Text(_clean(finding.title)),
             _proof(finding),
             _remedy(finding),
         )
     return table
-
-
-def _where(finding: Finding) -> str:
-    location = finding.location
-    if location.line == 0 and finding.component is not None:
-        # A dependency finding without its own line points at the manifest line naming the package.
-        location = next((loc for loc in finding.component.locations if loc.line), location)
-    return f"{location.path}:{location.line}" if location.line else location.path
 
 
 def _proof(finding: Finding) -> Text:
@@ -142,23 +130,17 @@ def _remedy(finding: Finding) -> Text:
 
 
 def _summary(run: Run) -> Text:
-    if not run.findings:
+    summary = summarise(run)
+    if not summary.findings:
         text = Text("No findings", style="bold green")
     else:
-        severities = Counter(f.severity for f in run.findings)
-        parts = [f"{severities[s]} {s.value}" for s in Severity if severities[s]]
-        text = Text(f"{_count(len(run.findings), 'finding')} ({', '.join(parts)})", style="bold")
-        confirmed = sum(1 for f in run.findings if _proof_status(f) is ProofStatus.CONFIRMED)
-        verified = sum(1 for f in run.findings if f.patch and f.patch.status is PatchStatus.VERIFIED)
-        text.append(f"; {confirmed} confirmed; {_count(verified, 'verified patch', 'verified patches')}")
+        text = Text(f"{count(summary.findings, 'finding')} ({summary.severity_phrase()})", style="bold")
+        verified = count(summary.verified_patches, "verified patch", "verified patches")
+        text.append(f"; {summary.confirmed} confirmed; {verified}")
     if run.skipped:
-        text.append(f"; {_count(len(run.skipped), 'input')} skipped")
+        text.append(f"; {count(len(run.skipped), 'input')} skipped")
     text.append(".")
     return text
-
-
-def _count(n: int, singular: str, plural: str = "") -> str:
-    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def _clean(text: str) -> str:
