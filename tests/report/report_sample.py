@@ -16,6 +16,7 @@ from firstpatch.model import (
     Ecosystem,
     EntryPoint,
     Evidence,
+    Exploitation,
     Finding,
     FindingKind,
     InputKind,
@@ -128,6 +129,11 @@ def _command_injection() -> Finding:
             parameter="host",
         ),
         risk=9.6,
+        risk_reasons=(
+            "critical severity",
+            "proved: the payload reached the sink",
+            "reachable from GET /v/ping",
+        ),
         evidence=Evidence(
             status=ProofStatus.CONFIRMED,
             reason="the payload's marker command ran in a shell",
@@ -198,6 +204,15 @@ FLASK = Component(
     locations=(Location("requirements.txt", 1, 1, 1, 15, "flask==0.12.2"),),
 )
 
+URLLIB3 = Component(
+    purl="pkg:pypi/urllib3@1.22",
+    name="urllib3",
+    version="1.22",
+    ecosystem=Ecosystem.PYPI,
+    locations=(Location("requirements.txt", 4, 1, 4, 15, "urllib3==1.22"),),
+    direct=False,
+)
+
 
 def _pyyaml_advisory() -> Finding:
     # The finding has no line of its own: reporters locate it at the manifest line.
@@ -215,7 +230,13 @@ def _pyyaml_advisory() -> Finding:
         advisory_ids=(AdvisoryId("PYSEC-2021-142"),),
         aliases=("CVE-2020-14343", "GHSA-8q59-q68h-6hv4"),
         fix_version="5.4",
+        cvss_score=9.8,
+        cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        # Not in CISA's catalogue in fact: the sample needs one KEV entry with a due date.
+        exploitation=Exploitation(in_kev=True, kev_due_date="2026-12-08", epss=0.0291, epss_percentile=0.857),
+        reachable=True,
         risk=8.7,
+        risk_reasons=("critical severity", "in CISA KEV", "the project imports yaml"),
     )
 
 
@@ -232,7 +253,30 @@ def _flask_advisory() -> Finding:
         advisory_ids=(AdvisoryId("PYSEC-2019-179"),),
         aliases=("CVE-2019-1010083", "GHSA-5wv5-4vpf-pj6m"),
         fix_version="1.0",
+        exploitation=Exploitation(epss=0.0043, epss_percentile=0.62),
         risk=6.5,
+        risk_reasons=("high severity",),
+    )
+
+
+def _urllib3_advisory() -> Finding:
+    # A transitive dependency the project's own code never imports: VEX says not_affected.
+    return Finding(
+        kind=FindingKind.DEPENDENCY,
+        rule_id=RuleId("PYSEC-2018-32"),
+        title="urllib3 keeps the Authorization header on a cross-origin redirect",
+        severity=Severity.HIGH,
+        confidence=Confidence.HIGH,
+        location=Location("requirements.txt"),
+        fingerprint=fingerprint("PYSEC-2018-32", "requirements.txt", "urllib3"),
+        message="urllib3 1.22 is affected by PYSEC-2018-32 (CVE-2018-20060).",
+        component=URLLIB3,
+        advisory_ids=(AdvisoryId("PYSEC-2018-32"),),
+        aliases=("CVE-2018-20060", "GHSA-www2-v7xj-xrc6"),
+        fix_version="1.23",
+        reachable=False,
+        risk=3.2,
+        risk_reasons=("high severity", "urllib3 is not imported by the project's code"),
     )
 
 
@@ -252,8 +296,9 @@ def sample_run(tmp_path: Path) -> Run:
             _sql_injection(),
             _command_injection(),
             _flask_advisory(),
+            _urllib3_advisory(),
         ),
-        components=(FLASK, PYYAML),
+        components=(FLASK, PYYAML, URLLIB3),
         skipped=(
             Skipped("broken.py", "does not parse: invalid syntax", 3),
             Skipped("vendor/huge.py", "larger than 2048 KiB"),

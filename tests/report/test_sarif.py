@@ -165,6 +165,12 @@ def test_dependency_finding_is_located_at_its_manifest_line(sample_run: Run) -> 
     assert properties["aliases"] == ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"]
     assert properties["fixVersion"] == "5.4"
     assert properties["component"] == "pkg:pypi/pyyaml@5.3"
+    assert properties["kev"] is True
+    assert properties["kevDueDate"] == "2026-12-08"
+    assert properties["epss"] == 0.0291
+    assert properties["cvssVector"].startswith("CVSS:3.1/")
+    assert properties["reachable"] is True
+    assert properties["riskReasons"] == ["critical severity", "in CISA KEV", "the project imports yaml"]
 
 
 def test_region_is_omitted_for_a_file_without_lines(sample_run: Run) -> None:

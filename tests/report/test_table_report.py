@@ -37,6 +37,9 @@ def test_dependency_rows_show_the_manifest_line_and_the_upgrade(sample_run: Run)
     (row,) = [row for row in _rows(text) if "PYSEC-2021-142" in row]
     assert "requirements.txt:3" in row
     assert "upgrade to 5.4" in row
+    # The row after it carries the KEV mark under the severity.
+    lines = text.splitlines()
+    assert lines[lines.index(row) + 1].startswith("KEV ")
 
 
 def test_dependency_without_a_fixed_version_says_so(sample_run: Run) -> None:
@@ -47,7 +50,7 @@ def test_dependency_without_a_fixed_version_says_so(sample_run: Run) -> None:
 
 def test_skipped_inputs_follow_the_table_and_the_summary_ends_it(sample_run: Run) -> None:
     lines = TableReporter(width=160).render(sample_run).splitlines()
-    summary = "5 findings (2 critical, 2 high, 1 medium); 1 confirmed; 1 verified patch; 2 inputs skipped."
+    summary = "6 findings (2 critical, 3 high, 1 medium); 1 confirmed; 1 verified patch; 2 inputs skipped."
     assert lines[-1] == summary
     skipped_at = lines.index("Skipped 2 inputs:")
     assert lines[skipped_at + 1].split() == ["broken.py:3", "does", "not", "parse:", "invalid", "syntax"]

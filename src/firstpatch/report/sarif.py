@@ -293,6 +293,25 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
         properties["aliases"] = list(finding.aliases)
     if finding.fix_version is not None:
         properties["fixVersion"] = finding.fix_version
+    if finding.cvss_score is not None:
+        properties["cvssScore"] = finding.cvss_score
+    if finding.cvss_vector is not None:
+        properties["cvssVector"] = finding.cvss_vector
+    exploitation = finding.exploitation
+    if exploitation is not None:
+        properties["kev"] = exploitation.in_kev
+        if exploitation.in_kev:
+            properties["kevRansomware"] = exploitation.kev_ransomware
+        if exploitation.kev_due_date is not None:
+            properties["kevDueDate"] = exploitation.kev_due_date
+        if exploitation.epss is not None:
+            properties["epss"] = exploitation.epss
+        if exploitation.epss_percentile is not None:
+            properties["epssPercentile"] = exploitation.epss_percentile
+    if finding.reachable is not None:
+        properties["reachable"] = finding.reachable
+    if finding.risk_reasons:
+        properties["riskReasons"] = list(finding.risk_reasons)
     if finding.patch is not None:
         properties["patchStatus"] = finding.patch.status.value
     return properties

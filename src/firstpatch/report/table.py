@@ -13,7 +13,7 @@ from rich.text import Text
 
 from firstpatch.model import Finding, FindingKind, PatchStatus, ProofStatus, Run, Severity
 from firstpatch.report.interface import Reporter
-from firstpatch.report.summary import count, primary_location, proof_status, summarise, where
+from firstpatch.report.summary import count, in_kev, primary_location, proof_status, summarise, where
 
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -100,8 +100,12 @@ def _table(findings: list[Finding]) -> Table:
         rule = Text(_clean(finding.rule_id))
         if finding.cwe is not None:
             rule.append(f"\nCWE-{finding.cwe}", style="dim")
+        severity = Text(finding.severity.value, style=_SEVERITY_STYLE[finding.severity])
+        if in_kev(finding):
+            # Exploited in the wild: the one fact that should move a row up a reader's list.
+            severity.append("\nKEV", style="bold red")
         table.add_row(
-            Text(finding.severity.value, style=_SEVERITY_STYLE[finding.severity]),
+            severity,
             rule,
             Text(_clean(where(primary_location(finding)))),
             Text(_clean(finding.title)),
