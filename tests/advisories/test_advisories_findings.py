@@ -161,7 +161,7 @@ def test_vulnerabilities_group_transitively() -> None:
             advisory("GHSA-2", "CVE-1"),
         ]
     )
-    assert [[a.id for a in group] for group in groups] == [["OTHER-9"], ["GHSA-1", "GHSA-2", "PYSEC-1"]]
+    assert [[a.id for a in group] for group in groups] == [["GHSA-1", "GHSA-2", "PYSEC-1"], ["OTHER-9"]]
 
 
 def test_what_cannot_be_checked_is_skipped_with_reasons(pypi_source: DirectorySource) -> None:

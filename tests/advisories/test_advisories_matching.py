@@ -20,6 +20,7 @@ from firstpatch.advisories import (
     match,
     parse_version,
 )
+from firstpatch.advisories.matching import escape_floor
 from firstpatch.model import Advisory, AffectedRange, Ecosystem, RangeEvent
 
 PYPI = Ecosystem.PYPI
@@ -318,6 +319,23 @@ def test_range_evaluation_agrees_with_the_explicit_sorted_list(
     # ...and listing those versions explicitly says the same.
     listed = osv([{"introduced": "99999"}], versions=tuple(sorted(covered)))
     assert {v for v in ordered if isinstance(evaluate(Version(v), listed.affected[0]), Affects)} == covered
+
+
+@given(ranges_over_versions())
+def test_escape_floor_never_skips_an_unaffected_version(
+    case: tuple[list[str], list[dict[str, str]], set[str]],
+) -> None:
+    ordered, events, covered = case
+    entry = osv(events).affected[0]
+    for text in sorted(covered, key=Version):
+        floor = escape_floor(Version(text), entry)
+        above = [v for v in ordered if Version(v) > Version(text)]
+        if floor is None:
+            skipped = above
+        else:
+            bound, inclusive = floor
+            skipped = [v for v in above if Version(v) < bound or (inclusive and Version(v) == bound)]
+        assert set(skipped) <= covered, (text, floor)
 
 
 @given(st.lists(_versions, min_size=3, max_size=3))

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from firstpatch.advisories.interface import AdvisorySource
-from firstpatch.advisories.matching import match
+from firstpatch.advisories.matching import MatchResult, match
 from firstpatch.advisories.remediation import Remedy, smallest_fix
 from firstpatch.advisories.severity import advisory_severity
 from firstpatch.model import (
     Advisory,
     Component,
     Confidence,
+    Ecosystem,
     Finding,
     FindingKind,
     Location,
@@ -50,51 +51,67 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
     """Match every component against `source`; what cannot be matched is said in `skipped`."""
     findings: list[Finding] = []
     skipped: list[Skipped] = []
+    # Fleets repeat the same pins many times: judge each (package, version) once per audit.
+    verdicts: dict[tuple[Ecosystem, str, str], _Verdict] = {}
     for component in components:
         where = component.locations[0] if component.locations else Location("")
-        label = f"{component.name} {component.version or ''}".strip()
         if component.version is None:
             reason = f"{component.name}: no exact version pinned; not checked against advisories"
             skipped.append(Skipped(where.path, reason, where.line))
             continue
-        known = tuple(source.for_package(component.ecosystem, component.name))
-        result = match(component.ecosystem, component.name, component.version, known)
-        if result.reason:
-            skipped.append(Skipped(where.path, f"{label}: {result.reason}", where.line))
-        for undecided in result.undecided:
+        label = f"{component.name} {component.version}"
+        key = (component.ecosystem, component.name, component.version)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = verdicts[key] = _judge(component.ecosystem, component.name, component.version, source)
+        if verdict.result.reason:
+            skipped.append(Skipped(where.path, f"{label}: {verdict.result.reason}", where.line))
+        for undecided in verdict.result.undecided:
             reason = f"{label}: {undecided.advisory.id} not decided: {undecided.reason}"
             skipped.append(Skipped(where.path, reason, where.line))
-        if result.matches:
-            matched = sorted({m.advisory.id: m.advisory for m in result.matches}.values(), key=lambda a: a.id)
-            findings.append(_finding(component, component.version, where, matched, known))
+        if verdict.matched:
+            findings.append(_finding(component, component.version, where, verdict))
     findings.sort(key=lambda f: (f.component.name if f.component else "", f.rule_id))
     return Audit(tuple(findings), tuple(skipped))
 
 
-def _finding(
-    component: Component,
-    version: str,
-    where: Location,
-    matched: Sequence[Advisory],
-    known: Sequence[Advisory],
-) -> Finding:
-    rule = matched[0]
-    remedy = smallest_fix(component.ecosystem, component.name, version, matched, known)
-    ids = tuple(advisory.id for advisory in matched)
-    aliases = sorted({alias for a in matched for alias in a.aliases} - set(ids))
-    groups = vulnerabilities(matched)
-    severity, severity_note = _severity(groups)
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """Everything about one package version that does not depend on where it was declared."""
 
-    count = f"{len(groups)} known vulnerabilit{'y' if len(groups) == 1 else 'ies'}"
-    listed = "; ".join(map(_describe, groups))
-    message = (
-        f"{component.name} {version} is affected by {count}: {listed}. {_fix_text(remedy)} {severity_note}"
-    )
+    result: MatchResult
+    matched: tuple[Advisory, ...]  # sorted by id
+    remedy: Remedy | None
+    groups: tuple[tuple[Advisory, ...], ...]
+    severity: Severity
+    severity_note: str
+
+
+def _judge(ecosystem: Ecosystem, name: str, version: str, source: AdvisorySource) -> _Verdict:
+    known = tuple(source.for_package(ecosystem, name))
+    result = match(ecosystem, name, version, known)
+    matched = tuple(sorted({m.advisory.id: m.advisory for m in result.matches}.values(), key=lambda a: a.id))
+    if not matched:
+        return _Verdict(result, (), None, (), Severity.NONE, "")
+    groups = vulnerabilities(matched)
+    severity, note = _severity(groups)
+    remedy = smallest_fix(ecosystem, name, version, matched, known)
+    return _Verdict(result, matched, remedy, tuple(map(tuple, groups)), severity, note)
+
+
+def _finding(component: Component, version: str, where: Location, verdict: _Verdict) -> Finding:
+    rule = verdict.matched[0]
+    ids = tuple(advisory.id for advisory in verdict.matched)
+    aliases = sorted({alias for a in verdict.matched for alias in a.aliases} - set(ids))
+    count = f"{len(verdict.groups)} known vulnerabilit{'y' if len(verdict.groups) == 1 else 'ies'}"
+    listed = "; ".join(map(_describe, verdict.groups))
+    fix = _fix_text(verdict.remedy) if verdict.remedy else ""
+    message = f"{component.name} {version} is affected by {count}: {listed}. {fix} {verdict.severity_note}"
     return Finding(
         kind=FindingKind.DEPENDENCY,
         rule_id=RuleId(rule.id),
         title=title_of(rule),
-        severity=severity,
+        severity=verdict.severity,
         confidence=Confidence.HIGH,  # an exact pinned version inside a published range
         location=where,
         fingerprint=fingerprint(rule.id, where.path, _unversioned(component.purl)),
@@ -102,23 +119,29 @@ def _finding(
         component=component,
         advisory_ids=ids,
         aliases=tuple(aliases),
-        fix_version=remedy.version,
+        fix_version=verdict.remedy.version if verdict.remedy else None,
     )
 
 
 def vulnerabilities(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
-    """Advisories grouped by the vulnerability they describe: records that share an id or alias."""
-    groups: list[tuple[set[str], list[Advisory]]] = []
-    for advisory in advisories:
-        names = {advisory.id, *advisory.aliases}
-        joined = [group for group in groups if group[0] & names]
-        merged: tuple[set[str], list[Advisory]] = (names, [advisory])
-        for group in joined:
-            merged[0].update(group[0])
-            merged[1][:0] = group[1]
-            groups.remove(group)
-        groups.append(merged)
-    return [sorted(members, key=lambda a: a.id) for _, members in groups]
+    """Advisories grouped by the vulnerability they describe (records linked by a shared id or
+    alias, transitively), each group sorted by id, groups ordered by their first id."""
+    parent = list(range(len(advisories)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[str, int] = {}
+    for index, advisory in enumerate(advisories):
+        for name in (advisory.id, *advisory.aliases):
+            parent[root(owner.setdefault(name, index))] = root(index)
+    groups: dict[int, list[Advisory]] = {}
+    for index, advisory in enumerate(advisories):
+        groups.setdefault(root(index), []).append(advisory)
+    return sorted((sorted(group, key=lambda a: a.id) for group in groups.values()), key=lambda g: g[0].id)
 
 
 def title_of(advisory: Advisory) -> str:
@@ -130,7 +153,7 @@ def title_of(advisory: Advisory) -> str:
     return text or str(advisory.id)
 
 
-def _severity(groups: list[list[Advisory]]) -> tuple[Severity, str]:
+def _severity(groups: Sequence[Sequence[Advisory]]) -> tuple[Severity, str]:
     """The worst CVSS rating among the vulnerabilities; medium, said so, when none has a vector."""
     rated: list[Severity] = []
     unrated: list[str] = []
@@ -160,7 +183,7 @@ def _fix_text(remedy: Remedy) -> str:
     return text + "."
 
 
-def _describe(group: list[Advisory]) -> str:
+def _describe(group: Sequence[Advisory]) -> str:
     """`GHSA-x / PYSEC-y (CVE-z)`: the records of one vulnerability and its CVE names."""
     ids = [advisory.id for advisory in group]
     cves = sorted({alias for a in group for alias in a.aliases if alias.startswith("CVE-")} - set(ids))

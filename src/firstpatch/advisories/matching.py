@@ -15,6 +15,7 @@ SEMVER range, a record with only GIT ranges) is reported with its reason, never 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,12 +70,6 @@ class MatchResult:
 _ZERO = Version("0")
 
 
-class _BadBound(Exception):
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-
 @lru_cache(maxsize=65536)
 def parse_version(text: str) -> Version | None:
     """The PEP 440 version, or None when `text` is not one (legacy versions included)."""
@@ -99,7 +94,7 @@ def match(ecosystem: Ecosystem, name: str, version: str, advisories: Iterable[Ad
             continue
         unknown: Unknown | None = None
         for affected in advisory.affected:
-            if ecosystem_base(affected.ecosystem) != ecosystem or normalise(ecosystem, affected.name) != key:
+            if compiled(affected).package != (ecosystem, key):
                 continue
             verdict = evaluate(parsed, affected)
             if isinstance(verdict, Affects):
@@ -115,79 +110,167 @@ def match(ecosystem: Ecosystem, name: str, version: str, advisories: Iterable[Ad
 
 def evaluate(version: Version, affected: Affected) -> Verdict:
     """Whether one `affected` entry covers `version` (the entry's package is the caller's concern)."""
-    if version in _listed(affected.versions):
+    entry = compiled(affected)
+    if version in entry.listed:
         return Affects(f"{version} is listed among the affected versions")
     unknown: Unknown | None = None
-    for range_ in affected.ranges:
-        if range_.type == "GIT":
+    for range_ in entry.ranges:
+        if isinstance(range_, Unknown):
+            unknown = range_
             continue
-        if range_.type != "ECOSYSTEM":
-            unknown = Unknown(f"a {range_.type} range is not evaluated with PEP 440 ordering")
-            continue
-        try:
-            interval = _interval(version, range_)
-        except _BadBound as exc:
-            unknown = Unknown(f"range bound {exc.text!r} is not a PEP 440 version")
-            continue
-        if interval is not None:
-            return Affects(f"{version} is in the range {interval}")
+        opened = range_.opened(version)
+        if opened is not None:
+            return Affects(f"{version} is in the range {range_.describe(opened)}")
     if unknown is not None:
         return unknown
-    if affected.ranges and not affected.versions and all(r.type == "GIT" for r in affected.ranges):
+    if entry.git_only:
         return Unknown("only GIT ranges, which need the repository's commit graph")
     return None
 
 
 def in_range(version: Version, range_: AffectedRange) -> bool:
     """Whether `version` is in one ECOSYSTEM range; raises ValueError for a non-PEP 440 bound."""
-    try:
-        return _interval(version, range_) is not None
-    except _BadBound as exc:
-        raise ValueError(f"range bound {exc.text!r} is not a PEP 440 version") from exc
+    compiled_range = _compile_range(range_)
+    if isinstance(compiled_range, _Range):
+        return compiled_range.opened(version) is not None
+    raise ValueError(compiled_range.reason)
 
 
-def _interval(version: Version, range_: AffectedRange) -> str | None:
-    """The affected interval of `range_` that holds `version`, described; None when outside."""
-    events = _sorted_events(range_)
-    limits = [bound for kind, bound, _ in events if kind == "limit"]
-    if limits and not any(bound is None or version < bound for bound in limits):
+def escape_floor(version: Version, affected: Affected) -> tuple[Version, bool] | None:
+    """Where the ranges holding `version` end: every version above `version` and below the
+    returned bound (or equal to it, when the flag is True) is affected too. None when a range
+    holding `version` never ends. `(version, False)` when no range bounds anything.
+
+    Remediation uses this to skip candidates that cannot be fixes; it proves nothing on its own.
+    """
+    floor, floor_affected = version, False
+    for range_ in compiled(affected).ranges:
+        if isinstance(range_, Unknown) or range_.limits:
+            continue
+        opened = range_.opened(version)
+        if opened is None:
+            continue
+        closing = range_.closing(opened)
+        if closing is None:
+            return None
+        bound, inclusive = closing
+        floor, floor_affected = max((floor, floor_affected), (bound, inclusive))
+    return floor, floor_affected
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    """One ECOSYSTEM range, sorted once: `keys` for bisection, events in the same order."""
+
+    keys: tuple[tuple[int, Version], ...]  # (0, _) introduced "0"; (1, bound); (2, _) limit "*"
+    events: tuple[tuple[str, str], ...]  # (kind, version as written)
+    limits: tuple[Version | None, ...]  # None is limit "*"
+
+    def opened(self, version: Version) -> int | None:
+        """Index of the `introduced` event that leaves `version` affected, or None.
+
+        Walking the sorted events, each event that applies sets the state outright, so the
+        state is that of the last event that applies: found by bisection, then stepping back
+        over events at or below `version` that do not apply (`last_affected` equal to it, `limit`).
+        """
+        if self.limits and not any(limit is None or version < limit for limit in self.limits):
+            return None
+        index = bisect_right(self.keys, (1, version)) - 1
+        while index >= 0:
+            kind = self.events[index][0]
+            if kind == "introduced":
+                return index
+            if kind == "fixed" or (kind == "last_affected" and self.keys[index][1] < version):
+                return None
+            index -= 1
         return None
-    opened: int | None = None  # index of the `introduced` event that made the version affected
-    for index, (kind, bound, _) in enumerate(events):
-        if kind == "introduced" and (bound is None or version >= bound):
-            opened = index
-        elif (kind == "fixed" and bound is not None and version >= bound) or (
-            kind == "last_affected" and bound is not None and version > bound
-        ):
-            opened = None
-    if opened is None:
+
+    def closing(self, opened: int) -> tuple[Version, bool] | None:
+        """The first fixed/last_affected event after `opened`: (bound, bound itself affected)."""
+        for (kind, _), (_, bound) in zip(self.events[opened + 1 :], self.keys[opened + 1 :], strict=True):
+            if kind in ("fixed", "last_affected"):
+                return bound, kind == "last_affected"
         return None
-    start = f"introduced {events[opened][2]}"
-    for kind, _, text in events[opened + 1 :]:
-        if kind in ("fixed", "last_affected"):
-            return f"{start}, {kind.replace('_', ' ')} {text}"
-    return f"{start}, not fixed"
+
+    def describe(self, opened: int) -> str:
+        start = f"introduced {self.events[opened][1]}"
+        for kind, text in self.events[opened + 1 :]:
+            if kind in ("fixed", "last_affected"):
+                return f"{start}, {kind.replace('_', ' ')} {text}"
+        return f"{start}, not fixed"
 
 
-@lru_cache(maxsize=16384)
-def _sorted_events(range_: AffectedRange) -> tuple[tuple[str, Version | None, str], ...]:
-    """(kind, bound, text) sorted by bound; None bounds are `introduced: 0` (first) and `limit: *`."""
-    keyed: list[tuple[int, Version, tuple[str, Version | None, str]]] = []
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """An `Affected` entry prepared for repeated evaluation."""
+
+    package: tuple[str, str]  # ecosystem without suffix, normalised name
+    listed: frozenset[Version]  # explicit versions that parse; others cannot equal a PEP 440 version
+    ranges: tuple[_Range | Unknown, ...]  # GIT ranges left out; Unknown for ranges not evaluable
+    git_only: bool  # only GIT ranges and no versions: nothing here can decide
+    named: tuple[tuple[Version, str], ...]  # fixed bounds and listed versions, ascending: fix candidates
+
+
+# Prepared entries by object identity. Hashing a frozen `Affected` by value walks its whole
+# versions list (hundreds of strings for popular packages), which costs more than evaluating it.
+# Each value keeps its entry alive, so an id cannot be reused while it is cached.
+_PREPARED: dict[int, tuple[Affected, _Entry]] = {}
+_PREPARED_MAX = 65536
+
+
+def compiled(affected: Affected) -> _Entry:
+    cached = _PREPARED.get(id(affected))
+    if cached is not None and cached[0] is affected:
+        return cached[1]
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    ranges = tuple(_compile_range(r) for r in affected.ranges if r.type != "GIT")
+    named: dict[Version, str] = {}
+    fixed = [
+        e.version for r in affected.ranges if r.type == "ECOSYSTEM" for e in r.events if e.kind == "fixed"
+    ]
+    for text in (*fixed, *affected.versions):
+        version = parse_version(text)
+        if version is not None:
+            named.setdefault(version, text)
+    entry = _Entry(
+        package=(ecosystem_base(affected.ecosystem), normalise(affected.ecosystem, affected.name)),
+        listed=frozenset(v for v in map(parse_version, affected.versions) if v is not None),
+        ranges=ranges,
+        git_only=bool(affected.ranges) and not ranges and not affected.versions,
+        named=tuple(sorted(named.items())),
+    )
+    _PREPARED[id(affected)] = (affected, entry)
+    return entry
+
+
+def clear_caches() -> None:
+    """Forget prepared entries and parsed versions (benchmarks measure cold runs with this)."""
+    _PREPARED.clear()
+    parse_version.cache_clear()
+
+
+def _compile_range(range_: AffectedRange) -> _Range | Unknown:
+    if range_.type != "ECOSYSTEM":
+        return Unknown(f"a {range_.type} range is not evaluated with PEP 440 ordering")
+    keyed: list[tuple[tuple[int, Version], tuple[str, str]]] = []
+    limits: list[Version | None] = []
     for event in range_.events:
         if event.kind == "introduced" and event.version == "0":
-            keyed.append((0, _ZERO, (event.kind, None, event.version)))
+            key = (0, _ZERO)
         elif event.kind == "limit" and event.version == "*":
-            keyed.append((2, _ZERO, (event.kind, None, event.version)))
+            key = (2, _ZERO)
         else:
             bound = parse_version(event.version)
             if bound is None:
-                raise _BadBound(event.version)
-            keyed.append((1, bound, (event.kind, bound, event.version)))
-    keyed.sort(key=lambda item: (item[0], item[1]))  # a stable sort: ties keep the record's order
-    return tuple(event for _, _, event in keyed)
-
-
-@lru_cache(maxsize=16384)
-def _listed(versions: tuple[str, ...]) -> frozenset[Version]:
-    """The entry's explicit versions that parse; one that does not cannot equal a PEP 440 version."""
-    return frozenset(v for v in map(parse_version, versions) if v is not None)
+                return Unknown(f"range bound {event.version!r} is not a PEP 440 version")
+            key = (1, bound)
+        if event.kind == "limit":
+            limits.append(None if key[0] == 2 else key[1])
+        keyed.append((key, (event.kind, event.version)))
+    keyed.sort(key=lambda item: item[0])  # a stable sort: events at equal versions keep the record's order
+    return _Range(
+        keys=tuple(key for key, _ in keyed),
+        events=tuple(event for _, event in keyed),
+        limits=tuple(limits),
+    )

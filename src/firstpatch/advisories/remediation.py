@@ -10,13 +10,16 @@ candidate whose verdict cannot be decided does not count as a fix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from heapq import merge
+from itertools import islice
 
 from packaging.version import Version
 
-from firstpatch.advisories.matching import Affects, evaluate, parse_version
-from firstpatch.advisories.names import ecosystem_base, normalise
+from firstpatch.advisories.matching import Affects, compiled, escape_floor, evaluate, parse_version
+from firstpatch.advisories.names import normalise
 from firstpatch.model import Advisory, AdvisoryId, Affected, Ecosystem
 
 
@@ -49,9 +52,20 @@ def smallest_fix(
     mine = _entries(ecosystem, name, matched)
     theirs = _entries(ecosystem, name, others)
     fixed = ", ".join(sorted(matched_ids))
+    no_fix = Remedy(None, False, f"no fix available: no known version above {current} fixes {fixed}")
+
+    # Versions below where the current version's affected intervals end are affected too: start there.
+    floor: tuple[Version, bool] = (now, True)
+    for _, entry in mine:
+        escape = escape_floor(now, entry)
+        if escape is None:
+            return no_fix  # an interval holding the current version never ends
+        floor = max(floor, escape)
 
     partial: tuple[Version, str, tuple[AdvisoryId, ...]] | None = None
-    for candidate, text in _candidates(now, [*mine, *theirs]):
+    for candidate, text in _candidates(floor, [entry for _, entry in (*mine, *theirs)]):
+        if candidate.is_prerelease and not now.is_prerelease:
+            continue
         # A matched advisory is fixed when none of its entries affects the candidate, or may.
         if any(evaluate(candidate, entry) is not None for _, entry in mine):
             continue
@@ -69,35 +83,40 @@ def smallest_fix(
         candidate, text, still = partial
         reason = f"{text} fixes {fixed} but is affected by {', '.join(still)}; no known version fixes all"
         return Remedy(text, _is_major(now, candidate), reason, still)
-    return Remedy(None, False, f"no fix available: no known version above {current} fixes {fixed}")
+    return no_fix
 
 
 def _entries(
     ecosystem: Ecosystem, name: str, advisories: Sequence[Advisory]
 ) -> list[tuple[Advisory, Affected]]:
-    key = normalise(ecosystem, name)
+    package = (ecosystem.value, normalise(ecosystem, name))
     return [
         (advisory, entry)
         for advisory in advisories
         if advisory.withdrawn is None
         for entry in advisory.affected
-        if ecosystem_base(entry.ecosystem) == ecosystem and normalise(ecosystem, entry.name) == key
+        if compiled(entry).package == package
     ]
 
 
-def _candidates(now: Version, entries: list[tuple[Advisory, Affected]]) -> list[tuple[Version, str]]:
-    """Versions named by the entries, above `now`, ascending; the first spelling of each is kept."""
-    found: dict[Version, str] = {}
-    for _, entry in entries:
-        texts = [
-            e.version for r in entry.ranges if r.type == "ECOSYSTEM" for e in r.events if e.kind == "fixed"
-        ]
-        for text in [*texts, *entry.versions]:
-            version = parse_version(text)
-            if version is None or version <= now or (version.is_prerelease and not now.is_prerelease):
-                continue
-            found.setdefault(version, text)
-    return sorted(found.items())
+def _candidates(floor: tuple[Version, bool], entries: list[Affected]) -> Iterator[tuple[Version, str]]:
+    """Versions the entries name, ascending, each once (first spelling), from the floor up:
+    above it when the floor itself is affected, from it otherwise. Lazy: the search stops early."""
+    bound, affected = floor
+    cut = bisect_right if affected else bisect_left
+    streams = []
+    for entry in entries:
+        named = compiled(entry).named
+        streams.append(islice(named, cut(named, bound, key=_version), None))
+    previous: Version | None = None
+    for version, text in merge(*streams, key=_version):
+        if version != previous:
+            previous = version
+            yield version, text
+
+
+def _version(item: tuple[Version, str]) -> Version:
+    return item[0]
 
 
 def _is_major(now: Version, fix: Version) -> bool:
