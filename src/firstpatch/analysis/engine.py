@@ -6,11 +6,14 @@ re-analysed whenever the summary of a function it calls changes, which also sett
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict, deque
 from collections.abc import Iterable
 
-from firstpatch.analysis.flow import FunctionFlow, FunctionResult, location
+from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value
+from firstpatch.analysis.flow import FunctionFlow, FunctionResult
 from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
+from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, load_catalog
 from firstpatch.analysis.parsing import ParseFailure, parse_module
 from firstpatch.analysis.program import Function, Module, Program, build_program, module_name
@@ -81,6 +84,7 @@ def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult]
     results: dict[str, FunctionResult] = {}
     callers: dict[str, set[str]] = defaultdict(set)
     rounds: dict[str, int] = defaultdict(int)
+    constants = {name: module_constants(module) for name, module in program.modules.items()}
     queue = deque(program.functions)
     queued = set(queue)
     while queue:
@@ -89,7 +93,8 @@ def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult]
         rounds[qualname] += 1
         function = program.functions[qualname]
         try:
-            result = FunctionFlow(function, program, catalog, summaries).run()
+            consts = constants[function.module.name]
+            result = FunctionFlow(function, program, catalog, summaries, consts).run()
         except RecursionError:
             reason = f"function {function.node.name} is nested too deeply to analyse"
             skipped[qualname] = Skipped(function.module.path, reason, function.node.lineno)
@@ -106,6 +111,32 @@ def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult]
                 queue.append(caller)
                 queued.add(caller)
     return results, list(skipped.values())
+
+
+def module_constants(module: Module) -> dict[str, object]:
+    """Module-level names bound once to a constant (or a literal collection of constants)."""
+    bindings: dict[str, list[ast.expr]] = defaultdict(list)
+    for stmt in module.tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    bindings[target.id].append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            bindings[stmt.target.id].append(stmt.value or ast.Constant(None))
+    consts: dict[str, object] = {}
+    for name, values in bindings.items():
+        if len(values) != 1:
+            continue
+        value = values[0]
+        if isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
+            isinstance(e, ast.Constant) for e in value.elts
+        ):
+            consts[name] = tuple(e.value for e in value.elts if isinstance(e, ast.Constant))
+            continue
+        folded = fold(value, consts)
+        if folded is not UNKNOWN and is_constant_value(folded):
+            consts[name] = folded
+    return consts
 
 
 def _entry_point(flow: Flow, program: Program, callers: dict[str, set[str]]) -> EntryPoint | None:

@@ -1,20 +1,25 @@
 """Taint through one function body, using callees' summaries at call sites.
 
-Flow-sensitive over straight-line code (a value overwritten before use carries no taint),
-both branches of a condition joined unless the condition is a constant, loops run twice.
-Variables are tracked by access path ("d['k']", "obj.attr", "args[0]") so that constant keys,
-indices and attributes keep their own taint.
+Flow-sensitive over straight-line code (a value overwritten before use carries no taint);
+both sides of a condition are joined unless the condition is constant; a condition that
+validates a value (allow-list membership, a containment check) sanitises it on the side where
+it holds; loops run twice. Variables are tracked by access path ("d['k']", "obj.attr",
+"args[0]") so that constant keys, indices and attributes keep their own taint.
 """
 
 from __future__ import annotations
 
 import ast
-import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from firstpatch.analysis.models import Catalog, SinkModel, SourceModel
-from firstpatch.analysis.program import Function, Module, Program, dotted_name
+from firstpatch.analysis import containers, guards
+from firstpatch.analysis.calls import CallSite, check_sink, flags_set_by, sink_models
+from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value, truth
+from firstpatch.analysis.locations import location
+from firstpatch.analysis.models import Catalog, SourceModel
+from firstpatch.analysis.program import Function, Program, dotted_name
+from firstpatch.analysis.state import State
 from firstpatch.analysis.taint import (
     CLEAN,
     Flow,
@@ -28,89 +33,12 @@ from firstpatch.analysis.taint import (
     extend,
     join,
 )
-from firstpatch.model import InputKind, Location, Step, StepKind
+from firstpatch.model import InputKind, Step, StepKind
 
-Env = dict[str, Taint]
 _MAPPING_READS = frozenset({"get", "getlist", "get_all", "pop", "setdefault", "getone"})
-_COMPARE = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-    ast.Is: operator.is_,
-    ast.IsNot: operator.is_not,
-}
-
-
-def location(module: Module, node: ast.AST, *, whole_line: bool = False) -> Location:
-    """1-based line and character columns (end exclusive) from ast's UTF-8 byte offsets."""
-    line = getattr(node, "lineno", 0)
-    end_line = getattr(node, "end_lineno", None) or line
-    text = module.lines[line - 1] if 0 < line <= len(module.lines) else ""
-    end_text = module.lines[end_line - 1] if 0 < end_line <= len(module.lines) else ""
-    column = _char_column(text, getattr(node, "col_offset", 0))
-    end_column = _char_column(end_text, getattr(node, "end_col_offset", None) or 0)
-    snippet = text.strip() if whole_line else source_text(module, node)
-    return Location(module.path, line, column, end_line, end_column, snippet[:300])
-
-
-def _char_column(text: str, byte_offset: int) -> int:
-    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
-
-
-def source_text(module: Module, node: ast.AST) -> str:
-    line, end_line = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0)
-    if not line or not end_line:
-        return ""
-    chunk = "\n".join(module.lines[line - 1 : end_line]).encode("utf-8")
-    last = len("\n".join(module.lines[line - 1 : end_line - 1]).encode("utf-8")) + (end_line > line)
-    return chunk[getattr(node, "col_offset", 0) : last + (getattr(node, "end_col_offset", 0) or 0)].decode(
-        "utf-8", errors="replace"
-    )
-
-
-def constant_truth(test: ast.expr) -> bool | None:
-    """The truth of a condition built only from literals, else None."""
-    try:
-        return bool(_fold(test))
-    except (ValueError, TypeError, ArithmeticError):
-        return None
-
-
-def _fold(node: ast.expr) -> object:
-    match node:
-        case ast.Constant(value=value):
-            return value
-        case ast.UnaryOp(op=ast.Not(), operand=operand):
-            return not _fold(operand)
-        case ast.BoolOp(op=ast.And(), values=values):
-            return all(_fold(v) for v in values)
-        case ast.BoolOp(op=ast.Or(), values=values):
-            return any(_fold(v) for v in values)
-        case ast.Compare(left=left, ops=ops, comparators=comparators):
-            current = _fold(left)
-            for op, right in zip(ops, comparators, strict=True):
-                folded = _fold(right)
-                if not _COMPARE[type(op)](current, folded):
-                    return False
-                current = folded
-            return True
-        case ast.BinOp(left=left, op=op, right=right) if type(op) in _ARITHMETIC:
-            return _ARITHMETIC[type(op)](_fold(left), _fold(right))
-    raise ValueError("not constant")
-
-
-_ARITHMETIC: dict[type[ast.operator], Callable[[object, object], object]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Mod: operator.mod,
-    ast.FloorDiv: operator.floordiv,
-}
+_URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse"})
+_URL_HOST_PARTS = frozenset({"netloc", "hostname"})
+_TERMINATORS = frozenset({"abort", "exit", "_exit", "fail"})
 
 
 @dataclass
@@ -124,13 +52,19 @@ class FunctionFlow:
     """Analyses one function against the current summaries of the functions it calls."""
 
     def __init__(
-        self, function: Function, program: Program, catalog: Catalog, summaries: Mapping[str, Summary]
+        self,
+        function: Function,
+        program: Program,
+        catalog: Catalog,
+        summaries: Mapping[str, Summary],
+        module_consts: Mapping[str, object] | None = None,
     ) -> None:
         self.function = function
         self.module = function.module
         self.program = program
         self.catalog = catalog
         self.summaries = summaries
+        self.module_consts = module_consts or {}
         self.returns: Taint = CLEAN
         self.param_sinks: set[ParamSink] = set()
         self.result = FunctionResult(Summary())
@@ -139,190 +73,248 @@ class FunctionFlow:
 
     # ---- entry -------------------------------------------------------------------------
     def run(self) -> FunctionResult:
-        env: Env = {}
+        state = State(consts={k: v for k, v in self.module_consts.items() if k not in self.locals})
         params = self.function.params
         for index, name in enumerate(params):
-            env[name] = frozenset({Label(ParamOrigin(index))})
+            state.taint[name] = frozenset({Label(ParamOrigin(index))})
         for route in self.function.routes:
             for name in route.path_params:
                 if name in params:
-                    env[name] = self._path_param_source(name, route.framework)
-        self._block(self.function.node.body, env)
+                    state.taint[name] = self._path_param_source(name, route.framework)
+        self._block(self.function.node.body, state)
         self.result.summary = Summary(self.returns, frozenset(self.param_sinks))
         return self.result
 
     def _path_param_source(self, name: str, framework: str) -> Taint:
         node = self.function.node
         model = SourceModel(f"{framework}.route.{name}", "value", InputKind.PATH, framework)
-        here = location(self.module, node)
+        here = location(self.module, node, whole_line=True)
         origin = SourceOrigin(model, name, self.function.qualname, here, f"<{name}>")
         step = Step(StepKind.SOURCE, here, f"path parameter <{name}> of {node.name}")
         return frozenset({Label(origin, steps=(step,))})
 
     # ---- statements ----------------------------------------------------------------------
-    def _block(self, body: list[ast.stmt], env: Env) -> None:
+    def _block(self, body: list[ast.stmt], state: State) -> None:
         for stmt in body:
-            self._stmt(stmt, env)
+            self._stmt(stmt, state)
 
-    def _stmt(self, stmt: ast.stmt, env: Env) -> None:
+    def _stmt(self, stmt: ast.stmt, state: State) -> None:
         match stmt:
             case ast.Assign(targets=targets, value=value):
-                taint = self._expr(value, env)
+                taint = self._expr(value, state)
                 for target in targets:
-                    self._assign(target, value, taint, env)
+                    self._assign(target, value, taint, state)
             case ast.AnnAssign(target=target, value=value) if value is not None:
-                self._assign(target, value, self._expr(value, env), env)
-            case ast.AugAssign(target=target, value=value):
-                taint = join(self._expr(target, env), self._expr(value, env))
-                self._assign(target, value, taint, env)
+                self._assign(target, value, self._expr(value, state), state)
+            case ast.AugAssign(target=target, op=op, value=value):
+                combined = ast.BinOp(left=target, op=op, right=value)
+                taint = join(self._expr(target, state), self._expr(value, state))
+                self._assign(target, combined, taint, state)
             case ast.Expr(value=value):
-                self._expr(value, env)
+                self._expr(value, state)
             case ast.Return(value=value) if value is not None:
-                self._return(value, env)
+                self._return(value, state)
             case ast.If(test=test, body=body, orelse=orelse):
-                self._expr(test, env)
-                self._branches(test, body, orelse, env)
+                self._expr(test, state)
+                self._branches(test, body, orelse, state)
             case ast.While(test=test, body=body, orelse=orelse):
-                if constant_truth(test) is False:
-                    self._block(orelse, env)
-                    return
-                for _ in range(2):
-                    self._expr(test, env)
-                    self._block(body, env)
-                self._block(orelse, env)
+                self._loop(stmt, state, lambda s: self._expr(test, s) and None, body, orelse, test)
             case (
                 ast.For(target=target, iter=iterable, body=body, orelse=orelse)
                 | ast.AsyncFor(target=target, iter=iterable, body=body, orelse=orelse)
             ):
-                taint = self._expr(iterable, env)
-                for _ in range(2):
-                    self._assign(target, None, taint, env)
-                    self._block(body, env)
-                self._block(orelse, env)
+                taint = self._expr(iterable, state)
+                self._loop(stmt, state, lambda s: self._assign(target, None, taint, s), body, orelse, None)
             case ast.With(items=items, body=body) | ast.AsyncWith(items=items, body=body):
                 for item in items:
-                    taint = self._expr(item.context_expr, env)
+                    taint = self._expr(item.context_expr, state)
                     if item.optional_vars is not None:
-                        self._assign(item.optional_vars, None, taint, env)
-                self._block(body, env)
+                        self._assign(item.optional_vars, None, taint, state)
+                self._block(body, state)
             case (
                 ast.Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody)
                 | ast.TryStar(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody)
             ):
-                self._block(body, env)
-                after = dict(env)
-                for handler in handlers:
-                    branch = dict(env)
-                    self._block(handler.body, branch)
-                    _merge_into(after, branch)
-                self._block(orelse, after)
-                self._block(finalbody, after)
-                env.clear()
-                env.update(after)
+                self._try(state, body, handlers, orelse, finalbody)
             case ast.Match(subject=subject, cases=cases):
-                taint = self._expr(subject, env)
-                joined: Env = {}
-                for case in cases:
-                    branch = dict(env)
-                    for name in _pattern_names(case.pattern):
-                        branch[name] = taint
-                    self._block(case.body, branch)
-                    _merge_into(joined, branch)
-                env.clear()
-                env.update(joined)
+                self._match(subject, cases, state)
             case ast.Delete(targets=targets):
                 for target in targets:
-                    if (path := _access_path(target)) is not None:
-                        _forget(env, path)
+                    if (path := access_path(target)) is not None:
+                        state.forget(path)
             case _:
                 pass  # nested definitions are analysed as functions of their own
 
-    def _branches(self, test: ast.expr, body: list[ast.stmt], orelse: list[ast.stmt], env: Env) -> None:
-        truth = constant_truth(test)
-        if truth is not None:  # a branch that can never run carries no taint
-            self._block(body if truth else orelse, env)
+    def _loop(self, stmt, state, bind, body, orelse, test) -> None:  # type: ignore[no-untyped-def]
+        if test is not None and truth(test, state.consts) is False:
+            self._block(orelse, state)
             return
-        other = dict(env)
-        self._block(body, env)
-        self._block(orelse, other)
-        _merge_into(env, other)
+        for name in _assigned_names(stmt):  # a loop changes what its variables hold
+            state.consts.pop(name, None)
+            state.shapes.pop(name, None)
+        for _ in range(2):
+            bind(state)
+            self._block(body, state)
+        self._block(orelse, state)
 
-    def _assign(self, target: ast.expr, value: ast.expr | None, taint: Taint, env: Env) -> None:
+    def _try(self, state: State, body, handlers, orelse, finalbody) -> None:  # type: ignore[no-untyped-def]
+        before = state.copy()
+        self._block(body, state)
+        after = state.copy()
+        for handler in handlers:
+            branch = before.copy()
+            branch.merge(state)  # the exception may come at any point of the body
+            self._block(handler.body, branch)
+            if not _terminates(handler.body):
+                after.merge(branch)
+        self._block(orelse, after)
+        self._block(finalbody, after)
+        state.replace_with(after)
+
+    def _match(self, subject: ast.expr, cases: list[ast.match_case], state: State) -> None:
+        taint = self._expr(subject, state)
+        value = fold(subject, state.consts)
+        branches: list[State] = []
+        for case in cases:
+            matched = _case_matches(case, value)
+            if matched is False:
+                continue
+            branch = state.copy()
+            for name in _pattern_names(case.pattern):
+                branch.taint[name] = taint
+            self._block(case.body, branch)
+            branches.append(branch)
+            if matched is True:
+                break
+        else:
+            branches.append(state.copy())  # no case matched: the state falls through unchanged
+        merged = branches[0]
+        for other in branches[1:]:
+            merged.merge(other)
+        state.replace_with(merged)
+
+    def _branches(self, test: ast.expr, body: list[ast.stmt], orelse: list[ast.stmt], state: State) -> None:
+        decided = truth(test, state.consts)
+        if decided is not None:  # a branch that can never run carries no taint
+            self._block(body if decided else orelse, state)
+            return
+        when_true, when_false = guards.facts(test, state.consts, access_path)
+        other = state.copy()
+        self._apply(when_true, state)
+        self._apply(when_false, other)
+        self._block(body, state)
+        self._block(orelse, other)
+        if _terminates(body):
+            state.replace_with(other)
+        elif not _terminates(orelse):
+            state.merge(other)
+
+    def _apply(self, facts: guards.Facts, state: State) -> None:
+        for path, cwes in facts:
+            self._sanitise(path, cwes, state)
+            base, _, part = path.rpartition(".")
+            if part in _URL_HOST_PARTS and base in state.parsed_from:  # urlparse(x).netloc checked
+                self._sanitise(state.parsed_from[base], guards.URL_CWES, state)
+
+    @staticmethod
+    def _sanitise(path: str, cwes: frozenset[int], state: State) -> None:
+        for key in [k for k in state.taint if k == path or k.startswith((f"{path}.", f"{path}["))]:
+            state.taint[key] = frozenset(label.sanitised(cwes) for label in state.taint[key])
+
+    def _assign(self, target: ast.expr, value: ast.expr | None, taint: Taint, state: State) -> None:
         if isinstance(target, ast.Tuple | ast.List):
             values = value.elts if isinstance(value, ast.Tuple | ast.List) else None
             for index, element in enumerate(target.elts):
                 if values is not None and len(values) == len(target.elts):
-                    self._assign(element, values[index], self._expr(values[index], env), env)
+                    self._assign(element, values[index], self._expr(values[index], state), state)
                 else:
-                    self._assign(element, None, taint, env)
+                    self._assign(element, None, taint, state)
             return
         if isinstance(target, ast.Starred):
-            self._assign(target.value, None, taint, env)
+            self._assign(target.value, None, taint, state)
             return
-        path = _access_path(target)
+        if isinstance(target, ast.Subscript):
+            self._store_sink(target, taint, state)
+        path = access_path(target, state.consts)
         if path is None:  # x[i] = v with a computed i: the container as a whole gets tainted
             root = _root_name(target)
             if root is not None:
-                env[root] = join(env.get(root, CLEAN), taint)
+                state.taint[root] = join(state.taint.get(root, CLEAN), taint)
+                state.shapes.pop(root, None)
             return
         step = Step(StepKind.PROPAGATION, location(self.module, target), f"assigned to {path}")
-        _forget(env, path)
-        env[path] = extend(taint, step) if taint else CLEAN
-        if isinstance(value, ast.List | ast.Tuple) and "[" not in path:
-            for index, element in enumerate(value.elts):
-                env[f"{path}[{index}]"] = extend(self._expr(element, env), step)
-        elif isinstance(value, ast.Dict):
-            for key, element in zip(value.keys, value.values, strict=True):
-                if isinstance(key, ast.Constant):
-                    env[f"{path}[{key.value!r}]"] = extend(self._expr(element, env), step)
+        state.forget(path)
+        state.taint[path] = extend(taint, step) if taint else CLEAN
+        if value is None:
+            return
+        folded = fold(value, state.consts)
+        if folded is not UNKNOWN and is_constant_value(folded):
+            state.consts[path] = folded
+        elif isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
+            isinstance(e, ast.Constant) for e in value.elts
+        ):
+            state.consts[path] = tuple(e.value for e in value.elts if isinstance(e, ast.Constant))
+        containers.remember_literal(state, path, value, lambda node: extend(self._expr(node, state), step))
+        if isinstance(value, ast.Call):
+            name = self.dotted(value.func)
+            if name in containers.EMPTY_CONSTRUCTORS and not value.args and not value.keywords:
+                state.shapes[path] = -1 if not name.endswith("list") else 0
+            if name in _URL_PARSERS and value.args and (origin := access_path(value.args[0])):
+                state.parsed_from[path] = origin
+            if flags := flags_set_by(self, value, None):
+                state.flags[path] = flags
 
-    def _return(self, value: ast.expr, env: Env) -> None:
-        taint = self._expr(value, env)
+    def _store_sink(self, target: ast.Subscript, taint: Taint, state: State) -> None:
+        """`session[key] = value`: a mapping that must not take untrusted keys or values."""
+        name = self.dotted(target.value)
+        store = self.catalog.stores.get(name) if name else None
+        if store is not None:
+            key = self._expr(target.slice, state)
+            self._sink(store.cwe, target, join(taint, key), f"stored into {name}")
+
+    def _return(self, value: ast.expr, state: State) -> None:
+        taint = self._expr(value, state)
         self.returns = join(self.returns, taint)
-        if self.route is not None and (body := _response_body(value, self)) is not None:
-            self._sink(self.route.response_cwe, body, self._expr(body, env), "response body of the route")
+        if self.route is not None and (body := response_body(value, self)) is not None:
+            self._sink(self.route.response_cwe, body, self._expr(body, state), "response body of the route")
 
     # ---- expressions ---------------------------------------------------------------------
-    def _expr(self, node: ast.expr | None, env: Env) -> Taint:
+    def _expr(self, node: ast.expr | None, state: State) -> Taint:
         if node is None:
             return CLEAN
         match node:
             case ast.Constant():
                 return CLEAN
             case ast.Name(id=name):
-                return self._read(name, env)
-            case ast.Attribute(value=value, attr=attr):
+                return state.read(name)
+            case ast.Attribute(value=value):
                 if source := self._source(node, None):
                     return source
-                path = _access_path(node)
-                if path is not None and path in env:
-                    return env[path]
-                taint = self._expr(value, env)
-                return taint if attr not in ("__class__",) else CLEAN
+                path = access_path(node, state.consts)
+                if path is not None and path in state.taint:
+                    return state.read(path)
+                return self._expr(value, state)
             case ast.Subscript(value=value, slice=index):
-                key = index.value if isinstance(index, ast.Constant) else None
-                if source := self._source(value, key if isinstance(key, str) else None):
-                    return source
-                self._expr(index, env)
-                path = _access_path(node)
-                if path is not None and path in env:
-                    return env[path]
-                return self._expr(value, env)
+                return self._subscript(node, value, index, state)
             case ast.Call():
-                return self._call(node, env)
+                return self._call(node, state)
             case ast.Compare(left=left, comparators=comparators):
                 for part in (left, *comparators):
-                    self._expr(part, env)
+                    self._expr(part, state)
                 return CLEAN  # a boolean carries no attacker text
             case ast.IfExp(test=test, body=body, orelse=orelse):
-                self._expr(test, env)
-                truth = constant_truth(test)
-                if truth is not None:
-                    return self._expr(body if truth else orelse, env)
-                return join(self._expr(body, env), self._expr(orelse, env))
+                self._expr(test, state)
+                decided = truth(test, state.consts)
+                if decided is not None:
+                    return self._expr(body if decided else orelse, state)
+                when_true, when_false = guards.facts(test, state.consts, access_path)
+                yes, no = state.copy(), state.copy()
+                self._apply(when_true, yes)
+                self._apply(when_false, no)
+                return join(self._expr(body, yes), self._expr(orelse, no))
             case ast.NamedExpr(target=target, value=value):
-                taint = self._expr(value, env)
-                self._assign(target, value, taint, env)
+                taint = self._expr(value, state)
+                self._assign(target, value, taint, state)
                 return taint
             case ast.Lambda():
                 return CLEAN
@@ -331,28 +323,35 @@ class FunctionFlow:
                 | ast.SetComp(elt=elt, generators=generators)
                 | ast.GeneratorExp(elt=elt, generators=generators)
             ):
-                scope = self._comprehension(generators, env)
-                return self._expr(elt, scope)
+                return self._expr(elt, self._comprehension(generators, state))
             case ast.DictComp(key=key, value=value, generators=generators):
-                scope = self._comprehension(generators, env)
+                scope = self._comprehension(generators, state)
                 return join(self._expr(key, scope), self._expr(value, scope))
             case ast.UnaryOp(op=ast.Not(), operand=operand):
-                self._expr(operand, env)
+                self._expr(operand, state)
                 return CLEAN
             case _:
-                return join(*(self._expr(child, env) for child in _child_exprs(node)))
+                return join(*(self._expr(child, state) for child in _child_exprs(node)))
 
-    def _read(self, name: str, env: Env) -> Taint:
-        taint = env.get(name, CLEAN)
-        nested = [value for key, value in env.items() if key.startswith((f"{name}.", f"{name}["))]
-        return join(taint, *nested) if nested else taint
+    def _subscript(self, node: ast.Subscript, value: ast.expr, index: ast.expr, state: State) -> Taint:
+        key = fold(index, state.consts)
+        if source := self._source(value, key if isinstance(key, str) else None):
+            return source
+        self._expr(index, state)
+        base = access_path(value, state.consts)
+        if base is not None and key is not UNKNOWN:
+            known = containers.element(state, base, key)
+            if known is not None:
+                return known
+        return self._expr(value, state)
 
-    def _comprehension(self, generators: list[ast.comprehension], env: Env) -> Env:
-        scope = dict(env)
+    def _comprehension(self, generators: list[ast.comprehension], state: State) -> State:
+        scope = state.copy()
         for generator in generators:
             self._assign(generator.target, None, self._expr(generator.iter, scope), scope)
             for condition in generator.ifs:
                 self._expr(condition, scope)
+                self._apply(guards.facts(condition, scope.consts, access_path)[0], scope)
         return scope
 
     def dotted(self, node: ast.expr) -> str | None:
@@ -372,16 +371,49 @@ class FunctionFlow:
     def _new_source(self, model: SourceModel, parameter: str | None, node: ast.expr) -> Taint:
         here = location(self.module, node)
         origin = SourceOrigin(model, parameter, self.function.qualname, here, here.snippet)
-        return frozenset({Label(origin, steps=(Step(StepKind.SOURCE, here, f"{here.snippet}"),))})
+        return frozenset({Label(origin, steps=(Step(StepKind.SOURCE, here, here.snippet),))})
 
     # ---- calls ---------------------------------------------------------------------------
-    def _call(self, call: ast.Call, env: Env) -> Taint:
+    def _call(self, call: ast.Call, state: State) -> Taint:
         func = call.func
         name = self.dotted(func)
         receiver = func.value if isinstance(func, ast.Attribute) else None
-        # Sources read through a call: request.args.get("k"), request.get_data().
-        if isinstance(func, ast.Attribute) and func.attr in _MAPPING_READS and receiver is not None:
-            base = self.dotted(receiver)
+        if (source := self._call_source(call, func, name)) is not None:
+            return source
+        local = receiver is not None and _root_name(receiver) in self.locals
+        receiver_path = access_path(receiver, state.consts) if local else None
+        if receiver_path is not None and isinstance(func, ast.Attribute):
+            flags = flags_set_by(self, call, func.attr)
+            if flags:
+                state.flags[receiver_path] = state.flags.get(receiver_path, frozenset()) | flags
+            modelled = containers.container_call(
+                state, receiver_path, func.attr, call, lambda node: self._expr(node, state)
+            )
+            if modelled is not None:
+                return modelled
+
+        args = [self._expr(arg, state) for arg in call.args]
+        keywords = {kw.arg: self._expr(kw.value, state) for kw in call.keywords if kw.arg}
+        splat = join(*(self._expr(kw.value, state) for kw in call.keywords if kw.arg is None))
+        receiver_taint = self._expr(receiver, state) if receiver is not None else CLEAN
+        everything = join(*args, *keywords.values(), splat)
+
+        if name and (sanitizer := self.catalog.sanitizers.get(name)):
+            return frozenset(label.sanitised(sanitizer.cwes) for label in join(everything, receiver_taint))
+        sinks = sink_models(self, name, func)
+        if sinks:
+            site = CallSite(call, args, keywords, receiver_taint, state)
+            for sink in sinks:
+                check_sink(self, sink, site)
+            return CLEAN  # what a sink returns (a file, a status, rows) is not the attacker's text
+        if callee := self._callee(name, func):
+            return self._apply_summary(callee[0], callee[1], call, args, keywords, receiver_taint)
+        return join(everything, receiver_taint)
+
+    def _call_source(self, call: ast.Call, func: ast.expr, name: str | None) -> Taint | None:
+        """Sources read through a call: request.args.get("k"), request.get_data()."""
+        if isinstance(func, ast.Attribute) and func.attr in _MAPPING_READS:
+            base = self.dotted(func.value)
             model = self.catalog.sources.get(base) if base else None
             if model is not None and model.shape == "mapping":
                 key = call.args[0] if call.args else None
@@ -391,61 +423,7 @@ class FunctionFlow:
                 return self._new_source(model, parameter, call)
         if name and (model := self.catalog.sources.get(name)) and model.shape == "call":
             return self._new_source(model, None, call)
-
-        args = [self._expr(arg, env) for arg in call.args]
-        keywords = {kw.arg: self._expr(kw.value, env) for kw in call.keywords if kw.arg}
-        splat = join(*(self._expr(kw.value, env) for kw in call.keywords if kw.arg is None))
-        receiver_taint = self._expr(receiver, env) if receiver is not None else CLEAN
-        everything = join(*args, *keywords.values(), splat)
-
-        if name and (sanitizer := self.catalog.sanitizers.get(name)):
-            return frozenset(label.sanitised(sanitizer.cwes) for label in join(everything, receiver_taint))
-        sinks = self._sink_models(name, func)
-        for sink in sinks:
-            self._check_sink(sink, call, args, keywords, env)
-        if sinks:
-            return CLEAN  # what a sink returns (a file, a status, rows) is not the attacker's text
-        if callee := self._callee(name, func):
-            return self._apply_summary(callee[0], callee[1], call, args, keywords, receiver_taint)
-        return join(everything, receiver_taint)
-
-    def _sink_models(self, name: str | None, func: ast.expr) -> tuple[SinkModel, ...]:
-        if name and name in self.catalog.sinks_by_name:
-            return self.catalog.sinks_by_name[name]
-        if isinstance(func, ast.Attribute) and (name is None or self.program.resolve_function(name) is None):
-            return self.catalog.sinks_by_method.get(func.attr, ())
-        return ()
-
-    def _check_sink(
-        self, sink: SinkModel, call: ast.Call, args: list[Taint], keywords: dict[str, Taint], env: Env
-    ) -> None:
-        by_keyword = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        for key, wanted in sink.when_keyword:
-            given = by_keyword.get(key)
-            if given is None or (isinstance(given, ast.Constant) and given.value != wanted):
-                return
-        for key, safe in sink.unless_keyword:
-            candidates = [by_keyword.get(key), *call.args[max(sink.args, default=0) + 1 :]]
-            if any(c is not None and self.dotted(c) in safe for c in candidates):
-                return
-        for index in sink.args:
-            if index < len(call.args):
-                self._sink_argument(sink, call, call.args[index], args[index], env)
-        for key in sink.keywords:
-            if key in by_keyword:
-                self._sink_argument(sink, call, by_keyword[key], keywords.get(key, CLEAN), env)
-
-    def _sink_argument(self, sink: SinkModel, call: ast.Call, arg: ast.expr, taint: Taint, env: Env) -> None:
-        if sink.program:
-            if isinstance(arg, ast.List | ast.Tuple):
-                taint = self._expr(arg.elts[0], env) if arg.elts else CLEAN
-            elif (path := _access_path(arg)) is not None and f"{path}[0]" in env:
-                taint = env[f"{path}[0]"]
-            elif _starts_constant(arg):  # "ls " + name: the caller chose the program
-                return
-        if sink.html_only and _response_body(arg, self) is None:
-            return
-        self._sink(sink.cwe, call, taint, f"reaches {self.dotted(call.func) or _callee_text(call)}")
+        return None
 
     def _sink(self, cwe: int, node: ast.expr, taint: Taint, description: str) -> None:
         here = location(self.module, node)
@@ -490,9 +468,7 @@ class FunctionFlow:
     ) -> Taint:
         self.result.callees.add(callee.qualname)
         params = callee.params
-        by_index: dict[int, Taint] = {}
-        if implicit:
-            by_index[0] = receiver
+        by_index: dict[int, Taint] = {0: receiver} if implicit else {}
         for position, taint in enumerate(args):
             by_index[position + implicit] = taint
         for key, taint in keywords.items():
@@ -525,14 +501,10 @@ class FunctionFlow:
         return join(returned)
 
 
-def _callee_text(call: ast.Call) -> str:
-    return ast.unparse(call.func)
-
-
-def _response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:
+def response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:
     """The part of a returned value that becomes an HTML body, or None for JSON-like values."""
     if isinstance(value, ast.Tuple):
-        return _response_body(value.elts[0], flow) if value.elts else None
+        return response_body(value.elts[0], flow) if value.elts else None
     if isinstance(value, ast.Dict | ast.List | ast.Set | ast.ListComp | ast.DictComp | ast.Constant):
         return None
     if isinstance(value, ast.Call):
@@ -542,13 +514,20 @@ def _response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:
     return value
 
 
-def _starts_constant(node: ast.expr) -> bool:
-    """Whether a string-building expression begins with literal text."""
-    while isinstance(node, ast.BinOp):
-        node = node.left
-    if isinstance(node, ast.JoinedStr):
-        return bool(node.values) and isinstance(node.values[0], ast.Constant)
-    return isinstance(node, ast.Constant)
+def access_path(node: ast.expr | None, consts: Mapping[str, object] | None = None) -> str | None:
+    """ "x", "x.attr", "x['k']", "x[0]" — or None when a part is computed."""
+    match node:
+        case ast.Name(id=name):
+            return name
+        case ast.Attribute(value=value, attr=attr):
+            base = access_path(value, consts)
+            return f"{base}.{attr}" if base is not None else None
+        case ast.Subscript(value=value, slice=index) if not isinstance(index, ast.Slice):
+            key = fold(index, consts or {})
+            base = access_path(value, consts)
+            if base is not None and isinstance(key, str | int | tuple) and not isinstance(key, bool):
+                return containers.key_path(base, key)
+    return None
 
 
 def _root_name(node: ast.expr) -> str | None:
@@ -557,28 +536,59 @@ def _root_name(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _access_path(node: ast.expr) -> str | None:
-    """ "x", "x.attr", "x['k']", "x[0]" — or None when a part is computed."""
-    match node:
-        case ast.Name(id=name):
-            return name
-        case ast.Attribute(value=value, attr=attr):
-            base = _access_path(value)
-            return f"{base}.{attr}" if base is not None else None
-        case ast.Subscript(value=value, slice=ast.Constant(value=key)) if isinstance(key, str | int):
-            base = _access_path(value)
-            return f"{base}[{key!r}]" if base is not None else None
+def _terminates(body: list[ast.stmt]) -> bool:
+    """Whether a block always leaves: return, raise, continue, break, or abort()/exit()."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise | ast.Continue | ast.Break):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        func = last.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in _TERMINATORS
+    if isinstance(last, ast.If):
+        return _terminates(last.body) and _terminates(last.orelse)
+    return False
+
+
+def _case_matches(case: ast.match_case, value: object) -> bool | None:
+    """Whether a case matches a constant subject: True, False, or None when unknown."""
+    if case.guard is not None:
+        return None if value is UNKNOWN or _pattern_matches(case.pattern, value) is not False else False
+    if value is UNKNOWN:
+        return True if _is_wildcard(case.pattern) else None
+    return _pattern_matches(case.pattern, value)
+
+
+def _pattern_matches(pattern: ast.pattern, value: object) -> bool | None:
+    match pattern:
+        case ast.MatchValue(value=ast.Constant(value=expected)):
+            return bool(value == expected)
+        case ast.MatchSingleton(value=expected):
+            return value is expected
+        case ast.MatchOr(patterns=patterns):
+            results = [_pattern_matches(p, value) for p in patterns]
+            return True if True in results else (None if None in results else False)
+        case ast.MatchAs(pattern=None):
+            return True
+        case ast.MatchAs(pattern=inner) if inner is not None:
+            return _pattern_matches(inner, value)
     return None
 
 
-def _forget(env: Env, path: str) -> None:
-    for key in [k for k in env if k == path or k.startswith((f"{path}.", f"{path}["))]:
-        del env[key]
+def _is_wildcard(pattern: ast.pattern) -> bool:
+    return isinstance(pattern, ast.MatchAs) and pattern.pattern is None
 
 
-def _merge_into(env: Env, other: Env) -> None:
-    for key, taint in other.items():
-        env[key] = join(env.get(key, CLEAN), taint)
+def _assigned_names(stmt: ast.stmt) -> Iterator[str]:
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            yield node.id
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            root = _root_name(node.func.value)
+            if root:
+                yield root  # lst.append(x) in a loop: the list's shape is not known after it
 
 
 def _child_exprs(node: ast.AST) -> Iterator[ast.expr]:

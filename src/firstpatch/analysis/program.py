@@ -61,11 +61,20 @@ class Program:
     functions: dict[str, Function] = field(default_factory=dict)
     classes: dict[str, ast.ClassDef] = field(default_factory=dict)
 
+    suffixes: dict[str, list[str]] = field(default_factory=dict)  # "b.c" → ["a.b.c"]
+
+    def index_suffixes(self) -> None:
+        self.suffixes.clear()
+        for name in self.modules:
+            parts = name.split(".")
+            for cut in range(1, len(parts)):
+                self.suffixes.setdefault(".".join(parts[cut:]), []).append(name)
+
     def resolve_module(self, dotted: str) -> str | None:
         """The project module an import names: exact, or unique by suffix (src layouts)."""
         if dotted in self.modules:
             return dotted
-        matches = [name for name in self.modules if name.endswith("." + dotted)]
+        matches = self.suffixes.get(dotted, ())
         return matches[0] if len(matches) == 1 else None
 
     def resolve_function(self, dotted: str, depth: int = 0) -> Function | None:
@@ -197,6 +206,7 @@ def build_program(modules: list[Module], catalog: Catalog) -> Program:
     for module in modules:
         collect_imports(module)
         program.modules[module.name] = module
+    program.index_suffixes()
     for module in modules:
         for qualname, node, class_name in _walk_defs(module.tree.body, module.name, None):
             if isinstance(node, ast.ClassDef):

@@ -37,6 +37,28 @@ class SinkModel:
     unless_keyword: tuple[tuple[str, frozenset[str]], ...] = ()  # not when a keyword names one of these
     program: bool = False  # only the program: element 0 of a list, or the whole string
     html_only: bool = False  # only a value built as HTML text
+    receiver: bool = False  # the object the method is called on is what must not be tainted
+    module_imports: tuple[str, ...] = ()  # only in modules importing one of these (by last name part)
+    requires_flag: tuple[int, str, str] | None = None  # (argument, keyword, flag) the parser must carry
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSinkModel:
+    """A mapping that must not receive tainted keys or values (`session[key] = value`)."""
+
+    name: str
+    cwe: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlagModel:
+    """A call that marks an object as dangerous to use (a parser with external entities on)."""
+
+    flag: str
+    name: str = ""  # a constructor: the object it returns carries the flag
+    method: str = ""  # a method: the receiver gains the flag
+    args: tuple[object, ...] = ()  # constants (or dotted names) the arguments must equal
+    keywords: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +83,8 @@ class Catalog:
     sanitizers: dict[str, SanitizerModel] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     routes: list[RouteModel] = field(default_factory=list)
+    stores: dict[str, StoreSinkModel] = field(default_factory=dict)
+    flags: list[FlagModel] = field(default_factory=list)
 
     def canonical(self, name: str) -> str:
         """`name` with the longest aliased prefix replaced (flask.globals.request → flask.request)."""
@@ -85,6 +109,9 @@ def _sink(entry: dict[str, Any]) -> SinkModel:
         ),
         program=bool(entry.get("program", False)),
         html_only=bool(entry.get("html_only", False)),
+        receiver=bool(entry.get("receiver", False)),
+        module_imports=tuple(entry.get("module_imports", ())),
+        requires_flag=tuple(entry["requires_flag"]) if entry.get("requires_flag") else None,
     )
 
 
@@ -103,6 +130,18 @@ def _add(catalog: Catalog, document: dict[str, Any], filename: str) -> None:
     for entry in document.get("sanitizers") or ():
         cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
         catalog.sanitizers[entry["name"]] = SanitizerModel(entry["name"], cwes)
+    for entry in document.get("stores") or ():
+        catalog.stores[entry["name"]] = StoreSinkModel(entry["name"], int(entry["cwe"]))
+    for entry in document.get("flags") or ():
+        catalog.flags.append(
+            FlagModel(
+                entry["flag"],
+                entry.get("name", ""),
+                entry.get("method", ""),
+                tuple(entry.get("args", ())),
+                tuple((entry.get("keywords") or {}).items()),
+            )
+        )
     if routes := document.get("routes"):
         route = RouteModel(
             framework, frozenset(routes["decorators"]), routes["register"], int(routes["response_cwe"])

@@ -1,0 +1,143 @@
+"""Matching a call against the sink and flag models, and checking what reaches the sink."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from firstpatch.analysis.constants import UNKNOWN, fold
+from firstpatch.analysis.models import FlagModel, SinkModel
+from firstpatch.analysis.state import State
+from firstpatch.analysis.taint import CLEAN, Taint
+
+if TYPE_CHECKING:
+    from firstpatch.analysis.flow import FunctionFlow
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    call: ast.Call
+    args: list[Taint]
+    keywords: dict[str, Taint]
+    receiver: Taint
+    state: State
+
+
+def sink_models(flow: FunctionFlow, name: str | None, func: ast.expr) -> tuple[SinkModel, ...]:
+    """Sinks a call may reach: by its resolved name, or by method name on an object.
+
+    Method sinks (`cursor.execute`) apply only when the receiver is an object, not a module
+    (`re.search` is not an LDAP search) and not a project function we can analyse instead.
+    """
+    catalog = flow.catalog
+    if name and name in catalog.sinks_by_name:
+        return _applicable(flow, catalog.sinks_by_name[name])
+    if not isinstance(func, ast.Attribute):
+        return ()
+    if name is not None:
+        receiver = name.rsplit(".", 1)[0]
+        if receiver in flow.module.imports.values() or flow.program.resolve_function(name) is not None:
+            return ()
+    return _applicable(flow, catalog.sinks_by_method.get(func.attr, ()))
+
+
+def _applicable(flow: FunctionFlow, sinks: tuple[SinkModel, ...]) -> tuple[SinkModel, ...]:
+    imported = {target.rsplit(".", 1)[-1] for target in flow.module.imports.values()}
+    imported |= {target.split(".", 1)[0] for target in flow.module.imports.values()}
+    return tuple(s for s in sinks if not s.module_imports or imported.intersection(s.module_imports))
+
+
+def check_sink(flow: FunctionFlow, sink: SinkModel, site: CallSite) -> None:
+    call = site.call
+    by_keyword = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    for key, wanted in sink.when_keyword:
+        given = by_keyword.get(key)
+        if given is None or (isinstance(given, ast.Constant) and given.value != wanted):
+            return
+    for key, safe in sink.unless_keyword:
+        candidates = [by_keyword.get(key), *call.args[max(sink.args, default=0) + 1 :]]
+        if any(c is not None and flow.dotted(c) in safe for c in candidates):
+            return
+    if sink.requires_flag is not None and not _flagged(flow, call, sink.requires_flag, site.state):
+        return
+    described = f"reaches {flow.dotted(call.func) or ast.unparse(call.func)}"
+    if sink.receiver:
+        flow._sink(sink.cwe, call, site.receiver, described)
+    for index in sink.args:
+        if index < len(call.args):
+            taint = _argument_taint(flow, sink, call.args[index], site.args[index], site.state)
+            flow._sink(sink.cwe, call, taint, described)
+    for key in sink.keywords:
+        if key in by_keyword:
+            taint = _argument_taint(flow, sink, by_keyword[key], site.keywords.get(key, CLEAN), site.state)
+            flow._sink(sink.cwe, call, taint, described)
+
+
+def _argument_taint(flow: FunctionFlow, sink: SinkModel, arg: ast.expr, taint: Taint, state: State) -> Taint:
+    from firstpatch.analysis.flow import access_path, response_body
+
+    if sink.program:
+        if isinstance(arg, ast.List | ast.Tuple):
+            return flow._expr(arg.elts[0], state) if arg.elts else CLEAN
+        path = access_path(arg, state.consts)
+        if path is not None and f"{path}[0]" in state.taint:
+            return state.taint[f"{path}[0]"]
+        if _starts_constant(arg):  # "ls " + name: the caller chose the program
+            return CLEAN
+    if sink.html_only and response_body(arg, flow) is None:
+        return CLEAN
+    return taint
+
+
+def _flagged(flow: FunctionFlow, call: ast.Call, requirement: tuple[int, str, str], state: State) -> bool:
+    """Whether the object passed as the given argument carries the flag (a permissive parser)."""
+    from firstpatch.analysis.flow import access_path
+
+    index, keyword, flag = requirement
+    given = next((kw.value for kw in call.keywords if kw.arg == keyword), None)
+    if given is None and index < len(call.args):
+        given = call.args[index]
+    if given is None:
+        return False
+    if isinstance(given, ast.Call):
+        return flag in flags_set_by(flow, given, None)
+    path = access_path(given, state.consts)
+    return path is not None and flag in state.flags.get(path, frozenset())
+
+
+def flags_set_by(flow: FunctionFlow, call: ast.Call, method: str | None) -> frozenset[str]:
+    """Flags a constructor call gives its result (method None) or a method call its receiver."""
+    name = flow.dotted(call.func) if method is None else None
+    return frozenset(
+        model.flag
+        for model in flow.catalog.flags
+        if ((method is None and model.name and model.name == name) or (method and model.method == method))
+        and _arguments_match(flow, call, model)
+    )
+
+
+def _arguments_match(flow: FunctionFlow, call: ast.Call, model: FlagModel) -> bool:
+    for expected, given in zip(model.args, call.args, strict=False):
+        value = fold(given, {})
+        if value is UNKNOWN:
+            value = flow.dotted(given)
+        if value != expected:
+            return False
+    if len(call.args) < len(model.args):
+        return False
+    by_keyword = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    for key, expected in model.keywords:
+        keyword = by_keyword.get(key)
+        if keyword is None or fold(keyword, {}) != expected:
+            return False
+    return True
+
+
+def _starts_constant(node: ast.expr) -> bool:
+    """Whether a string-building expression begins with literal text."""
+    while isinstance(node, ast.BinOp):
+        node = node.left
+    if isinstance(node, ast.JoinedStr):
+        return bool(node.values) and isinstance(node.values[0], ast.Constant)
+    return isinstance(node, ast.Constant)
