@@ -35,6 +35,8 @@ from firstpatch.analysis.taint import (
 )
 from firstpatch.model import InputKind, Step, StepKind
 
+__all__ = ["FunctionFlow", "FunctionResult", "access_path", "location", "response_body"]
+
 _MAPPING_READS = frozenset({"get", "getlist", "get_all", "pop", "setdefault", "getone"})
 _URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse"})
 _URL_HOST_PARTS = frozenset({"netloc", "hostname"})
