@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from firstpatch.model import Run
-from firstpatch.report import JsonReporter, SarifReporter, TableReporter
+from firstpatch.report import JsonReporter, JunitReporter, MarkdownReporter, SarifReporter, TableReporter
 
 GOLDEN = Path(__file__).parent / "golden"
 MASK = "<masked>"
@@ -76,3 +77,18 @@ def test_table_report_matches_golden(sample_run: Run, update_golden: bool) -> No
 def test_table_stays_within_its_width(sample_run: Run, width: int) -> None:
     text = TableReporter(width=width).render(sample_run)
     assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_markdown_report_matches_golden(sample_run: Run, update_golden: bool) -> None:
+    text = MarkdownReporter().render(sample_run)
+    versioned = f"firstpatch {sample_run.tool_version}</sub>"
+    assert versioned in text
+    _check(
+        "run.md", _mask_text(text.replace(versioned, f"firstpatch {MASK}</sub>"), sample_run), update_golden
+    )
+
+
+def test_junit_report_matches_golden(sample_run: Run, update_golden: bool) -> None:
+    text = JunitReporter().render(sample_run)
+    masked = re.sub(r'timestamp="[^"]+"', f'timestamp="{MASK}"', text)
+    _check("run.junit.xml", _mask_text(masked, sample_run), update_golden)

@@ -10,11 +10,21 @@ from firstpatch.report import (
     DEFAULT_FORMAT,
     REPORTERS,
     JsonReporter,
+    JunitReporter,
+    MarkdownReporter,
     ReportError,
     SarifReporter,
     TableReporter,
     reporter_for,
 )
+
+EXPECTED = {
+    "table": TableReporter,
+    "json": JsonReporter,
+    "sarif": SarifReporter,
+    "markdown": MarkdownReporter,
+    "junit": JunitReporter,
+}
 
 
 def test_public_api_is_pinned() -> None:
@@ -23,6 +33,8 @@ def test_public_api_is_pinned() -> None:
         "REPORTERS",
         "InvalidReportError",
         "JsonReporter",
+        "JunitReporter",
+        "MarkdownReporter",
         "ReportError",
         "Reporter",
         "SarifReporter",
@@ -32,22 +44,20 @@ def test_public_api_is_pinned() -> None:
 
 
 def test_each_format_has_one_reporter() -> None:
-    assert set(REPORTERS) == {"table", "json", "sarif"}
+    assert list(REPORTERS) == list(EXPECTED)
     assert DEFAULT_FORMAT in REPORTERS
-    assert isinstance(reporter_for("table"), TableReporter)
-    assert isinstance(reporter_for("json"), JsonReporter)
-    assert isinstance(reporter_for("sarif"), SarifReporter)
-    for name, reporter in REPORTERS.items():
-        assert reporter.format == name
+    for name, cls in EXPECTED.items():
+        assert isinstance(reporter_for(name), cls)
+        assert REPORTERS[name].format == name
 
 
 def test_unknown_format_names_the_known_ones() -> None:
-    with pytest.raises(ReportError, match=r"'xml'.*json, sarif, table") as caught:
+    with pytest.raises(ReportError, match=r"'xml'.*json, junit, markdown, sarif, table") as caught:
         reporter_for("xml")
     assert caught.value.exit_code == 2
 
 
-@pytest.mark.parametrize("name", ["table", "json", "sarif"])
+@pytest.mark.parametrize("name", list(EXPECTED))
 def test_every_reporter_renders_text_ending_in_a_newline(sample_run: Run, name: str) -> None:
     text = reporter_for(name).render(sample_run)
     assert text.endswith("\n")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from firstpatch.report.interface import InvalidReportError, Reporter, ReportError
 from firstpatch.report.json_report import JsonReporter
+from firstpatch.report.junit import JunitReporter
+from firstpatch.report.markdown import MarkdownReporter
 from firstpatch.report.sarif import SarifReporter
 from firstpatch.report.table import TableReporter
 
@@ -12,7 +14,8 @@ DEFAULT_FORMAT = "table"
 # Default-configured instances; a caller that wants colour or rule documentation builds its own
 # `TableReporter(color=...)` or `SarifReporter(rule_docs=...)`.
 REPORTERS: dict[str, Reporter] = {
-    reporter.format: reporter for reporter in (TableReporter(), JsonReporter(), SarifReporter())
+    reporter.format: reporter
+    for reporter in (TableReporter(), JsonReporter(), SarifReporter(), MarkdownReporter(), JunitReporter())
 }
 
 
@@ -30,6 +33,8 @@ __all__ = [
     "REPORTERS",
     "InvalidReportError",
     "JsonReporter",
+    "JunitReporter",
+    "MarkdownReporter",
     "ReportError",
     "Reporter",
     "SarifReporter",
