@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from firstpatch.analysis.constants import UNKNOWN, fold
 from firstpatch.analysis.models import FlagModel, SinkModel
 from firstpatch.analysis.state import State
-from firstpatch.analysis.taint import CLEAN, Taint
+from firstpatch.analysis.taint import CLEAN, Taint, join
 
 if TYPE_CHECKING:
     from firstpatch.analysis.flow import FunctionFlow
@@ -79,15 +79,33 @@ def _argument_taint(flow: FunctionFlow, sink: SinkModel, arg: ast.expr, taint: T
 
     if sink.program:
         if isinstance(arg, ast.List | ast.Tuple):
-            return flow._expr(arg.elts[0], state) if arg.elts else CLEAN
+            elements = [flow._expr(e, state) for e in arg.elts]
+            constants = [fold(e, state.consts) for e in arg.elts]
+            return _program_taint(elements, constants)
         path = access_path(arg, state.consts)
         if path is not None and f"{path}[0]" in state.taint:
-            return state.taint[f"{path}[0]"]
+            length = state.shapes.get(path, 0)
+            elements = [state.taint.get(f"{path}[{i}]", CLEAN) for i in range(max(length, 1))]
+            constants = [state.consts.get(f"{path}[{i}]", UNKNOWN) for i in range(max(length, 1))]
+            return _program_taint(elements, constants)
         if _starts_constant(arg):  # "ls " + name: the caller chose the program
             return CLEAN
     if sink.html_only and response_body(arg, flow) is None:
         return CLEAN
     return taint
+
+
+_SHELL_COMMAND_FLAGS = frozenset({"-c", "/c", "/C", "-Command", "-command"})
+
+
+def _program_taint(elements: list[Taint], constants: list[object]) -> Taint:
+    """What decides what runs in an argument list: the program, and the command string a
+    shell is given after `-c` (`["sh", "-c", f"echo {x}"]` runs `x` as shell code)."""
+    decisive = elements[:1]
+    for index, value in enumerate(constants[:-1]):
+        if value in _SHELL_COMMAND_FLAGS:
+            decisive.append(elements[index + 1])
+    return join(*decisive)
 
 
 def _flagged(flow: FunctionFlow, call: ast.Call, requirement: tuple[int, str, str], state: State) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import TypeVar
 
 from firstpatch.analysis.constants import UNKNOWN, fold
 from firstpatch.analysis.state import KNOWN_KEYS, State
@@ -29,11 +30,16 @@ EMPTY_CONSTRUCTORS = frozenset(
 )
 _READS = frozenset({"get", "getint", "getfloat", "getboolean", "pop", "setdefault"})
 _LOADS_UNKNOWN_DATA = frozenset({"read", "read_file", "read_string", "read_dict", "update", "extend"})
+# Methods that put their arguments into the object they are called on.
+_MUTATORS = frozenset(
+    {"write", "writelines", "append", "appendleft", "extend", "insert", "add", "update", "put", "push", "set"}
+)
 _HARMLESS = frozenset(
     {"add_section", "has_section", "has_option", "sections", "options", "keys", "copy", "count", "index"}
 )
 
 Evaluate = Callable[[ast.expr], Taint]
+T = TypeVar("T")
 
 
 def key_path(path: str, key: object) -> str:
@@ -48,6 +54,8 @@ def container_call(state: State, path: str, method: str, call: ast.Call, evaluat
         value = evaluate(call.args[0])
         if shape is not None and shape >= 0:
             state.taint[key_path(path, shape)] = value
+            if args[0] is not UNKNOWN:
+                state.consts[key_path(path, shape)] = args[0]
             state.shapes[path] = shape + 1
         else:
             state.taint[path] = join(state.taint.get(path, CLEAN), value)
@@ -67,6 +75,9 @@ def container_call(state: State, path: str, method: str, call: ast.Call, evaluat
         return default if shape == KNOWN_KEYS else join(state.read(path), default)
     if method in _HARMLESS:
         return CLEAN
+    if shape is None and method in _MUTATORS:
+        state.taint[path] = join(state.taint.get(path, CLEAN), *(evaluate(arg) for arg in call.args))
+        return CLEAN
     if method in _LOADS_UNKNOWN_DATA or shape is not None:
         state.shapes.pop(path, None)
         state.taint[path] = join(state.taint.get(path, CLEAN), *(evaluate(arg) for arg in call.args))
@@ -79,12 +90,17 @@ def _pop(state: State, path: str, length: int, index: int) -> Taint:
     if not 0 <= index < length:
         return CLEAN
     popped = state.taint.pop(key_path(path, index), CLEAN)
+    state.consts.pop(key_path(path, index), None)
     for position in range(index + 1, length):
-        moved = state.taint.pop(key_path(path, position), None)
-        if moved is not None:
-            state.taint[key_path(path, position - 1)] = moved
+        _move(state.taint, key_path(path, position), key_path(path, position - 1))
+        _move(state.consts, key_path(path, position), key_path(path, position - 1))
     state.shapes[path] = length - 1
     return popped
+
+
+def _move(facts: dict[str, T], source: str, destination: str) -> None:
+    if source in facts:
+        facts[destination] = facts.pop(source)
 
 
 def element(state: State, path: str, key: object) -> Taint | None:
@@ -105,6 +121,8 @@ def remember_literal(state: State, path: str, value: ast.expr, evaluate: Evaluat
                 state.shapes.pop(path, None)
                 return
             state.taint[key_path(path, index)] = evaluate(item)
+            if (folded := fold(item, state.consts)) is not UNKNOWN:
+                state.consts[key_path(path, index)] = folded
         state.shapes[path] = len(value.elts)
     elif isinstance(value, ast.Dict):
         known = True

@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 
 from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value
+from firstpatch.analysis.declared_types import collect_class_types
 from firstpatch.analysis.flow import FunctionFlow, FunctionResult
 from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
 from firstpatch.analysis.locations import location
@@ -85,6 +86,7 @@ def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult]
     callers: dict[str, set[str]] = defaultdict(set)
     rounds: dict[str, int] = defaultdict(int)
     constants = {name: module_constants(module) for name, module in program.modules.items()}
+    class_types = collect_class_types(program, catalog)
     queue = deque(program.functions)
     queued = set(queue)
     while queue:
@@ -94,7 +96,7 @@ def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult]
         function = program.functions[qualname]
         try:
             consts = constants[function.module.name]
-            result = FunctionFlow(function, program, catalog, summaries, consts).run()
+            result = FunctionFlow(function, program, catalog, summaries, consts, class_types).run()
         except RecursionError:
             reason = f"function {function.node.name} is nested too deeply to analyse"
             skipped[qualname] = Skipped(function.module.path, reason, function.node.lineno)

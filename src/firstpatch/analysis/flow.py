@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from firstpatch.analysis import containers, guards
 from firstpatch.analysis.calls import CallSite, check_sink, flags_set_by, sink_models
 from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value, truth
+from firstpatch.analysis.declared_types import ClassTypes, parameter_types, project_class
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, SourceModel
 from firstpatch.analysis.program import Function, Program, dotted_name
@@ -60,6 +61,7 @@ class FunctionFlow:
         catalog: Catalog,
         summaries: Mapping[str, Summary],
         module_consts: Mapping[str, object] | None = None,
+        class_types: ClassTypes | None = None,
     ) -> None:
         self.function = function
         self.module = function.module
@@ -72,6 +74,10 @@ class FunctionFlow:
         self.result = FunctionResult(Summary())
         self.locals = _local_names(function.node)
         self.route = function.routes[0] if function.routes else None
+        self.class_types = class_types or ClassTypes()
+        self.types = parameter_types(function, catalog)  # local path → declared or evident type
+        if function.class_name and function.params and not _is_static(function.node):
+            self.types.setdefault(function.params[0], function.qualname.rsplit(".", 1)[0])
 
     # ---- entry -------------------------------------------------------------------------
     def run(self) -> FunctionResult:
@@ -257,8 +263,13 @@ class FunctionFlow:
         ):
             state.consts[path] = tuple(e.value for e in value.elts if isinstance(e, ast.Constant))
         containers.remember_literal(state, path, value, lambda node: extend(self._expr(node, state), step))
+        self.types.pop(path, None)
+        if isinstance(value, ast.Name) and value.id in self.types:
+            self.types[path] = self.types[value.id]
         if isinstance(value, ast.Call):
             name = self.dotted(value.func)
+            if name and (cls := project_class(self.program, name)):
+                self.types[path] = cls
             if name in containers.EMPTY_CONSTRUCTORS and not value.args and not value.keywords:
                 state.shapes[path] = -1 if not name.endswith("list") else 0
             if name in _URL_PARSERS and value.args and (origin := access_path(value.args[0])):
@@ -357,11 +368,37 @@ class FunctionFlow:
         return scope
 
     def dotted(self, node: ast.expr) -> str | None:
-        """The dotted name of a callee or attribute, unless its root is a local variable."""
+        """The dotted name of a callee or attribute: through imports, or through the type of
+        the local it starts from (`self.request.args` with `request: flask.Request`)."""
         root = _root_name(node)
-        if root is None or root in self.locals:
+        if root is None:
             return None
+        if root in self.locals:
+            return self._typed_name(node)
         return dotted_name(node, self.module, self.catalog)
+
+    def _typed_name(self, node: ast.expr) -> str | None:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        names = [node.id, *reversed(parts)]
+        for cut in range(len(names), 0, -1):
+            declared = self.type_of(names[:cut])
+            if declared:
+                return self.catalog.canonical(".".join([declared, *names[cut:]]))
+        return None
+
+    def type_of(self, names: list[str]) -> str | None:
+        """The type of `a.b.c` from what `a` is and what its class declares `b` to be."""
+        path = ".".join(names)
+        if path in self.types:
+            return self.types[path]
+        if len(names) > 1 and (owner := self.type_of(names[:-1])) and owner in self.program.classes:
+            return self.class_types.attribute(self.program, owner, names[-1])
+        return None
 
     def _source(self, node: ast.expr, key: str | None) -> Taint | None:
         name = self.dotted(node)
@@ -442,15 +479,11 @@ class FunctionFlow:
 
     def _callee(self, name: str | None, func: ast.expr) -> tuple[Function, int] | None:
         """The project function a call reaches, and how many implicit leading arguments it has."""
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in ("self", "cls")
-            and self.function.class_name
-        ):
-            owner = self.function.qualname.rsplit(".", 1)[0]
-            method = self.program.functions.get(f"{owner}.{func.attr}")
-            return (method, 1) if method else None
+        if isinstance(func, ast.Attribute) and (receiver := access_path(func.value)) is not None:
+            owner = self.type_of(receiver.split("."))
+            if owner in self.program.classes:  # a method of an object whose class we know
+                method = self.class_types.method(self.program, owner, func.attr)
+                return (method, 1) if method else None
         if name is None:
             return None
         if function := self.program.resolve_function(name):
@@ -536,6 +569,10 @@ def _root_name(node: ast.expr) -> str | None:
     while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
         node = node.func if isinstance(node, ast.Call) else node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
 
 
 def _terminates(body: list[ast.stmt]) -> bool:

@@ -11,7 +11,7 @@ import ast
 import re
 from collections.abc import Callable, Mapping
 
-from firstpatch.analysis.models import ALL_CWES
+from firstpatch.analysis.models import ALL_CWES, INJECTION_CWES
 
 Fact = tuple[str, frozenset[int]]
 Facts = list[Fact]
@@ -37,7 +37,8 @@ def facts(test: ast.expr, consts: Mapping[str, object], path_of: PathOf) -> tupl
             return [f for true, _ in parts for f in true], _common([false for _, false in parts])
         case ast.BoolOp(op=ast.Or(), values=values):
             parts = [facts(v, consts, path_of) for v in values]
-            return _common([true for true, _ in parts]), [f for _, false in parts for f in false]
+            when_false = [f for _, false in parts for f in false] + _quoted_literal(values, path_of)
+            return _common([true for true, _ in parts]), when_false
         case ast.Compare(left=left, ops=[op], comparators=[right]):
             return _comparison(left, op, right, consts, path_of)
         case ast.Call(func=ast.Attribute(attr=attr, value=receiver), args=args):
@@ -49,7 +50,7 @@ def facts(test: ast.expr, consts: Mapping[str, object], path_of: PathOf) -> tupl
             if isinstance(pattern, ast.Constant) and isinstance(pattern.value, str):
                 path = path_of(args[1])
                 if path and _SAFE_PATTERN.match(pattern.value) and _anchored(pattern.value, func):
-                    return [(path, ALL_CWES)], []
+                    return [(path, INJECTION_CWES)], []
         case ast.Call(func=ast.Name(id="isinstance"), args=[subject, kind]):
             path = path_of(subject)
             if path and isinstance(kind, ast.Name) and kind.id in ("int", "float", "bool"):
@@ -57,9 +58,47 @@ def facts(test: ast.expr, consts: Mapping[str, object], path_of: PathOf) -> tupl
     return [], []
 
 
+def _quoted_literal(values: list[ast.expr], path_of: PathOf) -> Facts:
+    """`not x.startswith(q) or not x.endswith(q) or q in x[1:-1]` rejects all but one quoted
+    string literal: when the whole test is false, `x` is safe to evaluate (CWE-94)."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for value in values:
+        match value:
+            case ast.UnaryOp(
+                op=ast.Not(),
+                operand=ast.Call(
+                    func=ast.Attribute(attr="startswith" | "endswith" as end, value=subject),
+                    args=[ast.Constant(value=str() as quote)],
+                ),
+            ) if quote in ("'", '"'):
+                if path := path_of(subject):
+                    seen.setdefault((path, quote), set()).add(end)
+            case ast.Compare(
+                left=ast.Constant(value=str() as quote),
+                ops=[ast.In()],
+                comparators=[ast.Subscript(value=subject, slice=ast.Slice())],
+            ) if quote in ("'", '"'):
+                if path := path_of(subject):
+                    seen.setdefault((path, quote), set()).add("inside")
+    return [
+        (path, frozenset({94}))
+        for (path, _), ends in seen.items()
+        if ends == {"startswith", "endswith", "inside"}
+    ]
+
+
 def _comparison(
     left: ast.expr, op: ast.cmpop, right: ast.expr, consts: Mapping[str, object], path_of: PathOf
 ) -> tuple[Facts, Facts]:
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(left, ast.Constant) and isinstance(left.value, str):
+        # A deny-list check: `if "../" in name: reject`. The value is safe, on the side where
+        # the token is absent, for the contexts that token is needed to break out of.
+        cwes = _denied(left.value)
+        path = path_of(right)
+        if cwes and path:
+            fact = [(path, cwes)]
+            return ([], fact) if isinstance(op, ast.In) else (fact, [])
+        return [], []
     path = path_of(left)
     if path is None:
         return [], []
@@ -72,9 +111,23 @@ def _comparison(
     return [], []
 
 
+_DENY_TOKENS: dict[str, frozenset[int]] = {
+    "..": frozenset({22}),
+    "../": frozenset({22}),
+    "..\\": frozenset({22}),
+    "'": frozenset({89, 643}),  # quoted SQL and XPath literals
+    '"': frozenset({89, 643}),
+    "<": frozenset({79}),
+}
+
+
+def _denied(token: str) -> frozenset[int]:
+    return _DENY_TOKENS.get(token, frozenset())
+
+
 def _method_check(attr: str, receiver: ast.expr, args: list[ast.expr], path_of: PathOf) -> Facts:
     if attr in _CHARACTER_CLASS_CHECKS and (path := path_of(receiver)):
-        return [(path, ALL_CWES)]
+        return [(path, INJECTION_CWES)]
     if attr in ("startswith", "is_relative_to") and args:
         path = path_of(_unwrap_path(receiver))
         return [(path, PATH_CWES)] if path else []
@@ -130,8 +183,13 @@ def _common(alternatives: list[Facts]) -> Facts:
 
 
 def _both(first: frozenset[int], second: frozenset[int]) -> frozenset[int]:
+    """CWEs cleared on both paths (the sentinels stand for "all" and "all but CWE-501")."""
     if first == ALL_CWES:
         return second
-    if second == ALL_CWES:
+    if second in (ALL_CWES, first):
         return first
+    if first == INJECTION_CWES:
+        return second - {501}
+    if second == INJECTION_CWES:
+        return first - {501}
     return first & second

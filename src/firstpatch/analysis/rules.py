@@ -71,4 +71,76 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+RULES = (
+    *RULES,
+    _rule(
+        "py/xpath-injection",
+        643,
+        "XPath expression built from untrusted input",
+        Severity.HIGH,
+        """Untrusted input is pasted into an XPath expression; a quote in it changes which nodes
+        the query selects. Fix: pass the value as an XPath variable (lxml's `xpath(expr, v=value)`)
+        or reject anything but the expected characters.""",
+    ),
+    _rule(
+        "py/ldap-injection",
+        90,
+        "LDAP filter built from untrusted input",
+        Severity.HIGH,
+        """Untrusted input is pasted into an LDAP search filter; `*` and parentheses in it widen
+        the search or bypass an authentication check. Fix: escape it with
+        ldap3.utils.conv.escape_filter_chars.""",
+    ),
+    _rule(
+        "py/xxe",
+        611,
+        "XML parsed with external entities enabled",
+        Severity.HIGH,
+        """Untrusted XML is parsed by a parser that resolves external entities; the document can
+        read local files or reach internal hosts. Fix: parse with defusedxml, or keep external
+        entities off (lxml `resolve_entities=False`, no `feature_external_ges`).""",
+    ),
+    _rule(
+        "py/url-redirection",
+        601,
+        "Redirect to a URL from untrusted input",
+        Severity.MEDIUM,
+        """A redirect's target comes from the request, so a link on the site can send users to
+        an attacker's page. Fix: redirect only to relative paths or to hosts on an allow-list.""",
+    ),
+    _rule(
+        "py/ssrf",
+        918,
+        "Server-side request to a URL from untrusted input",
+        Severity.HIGH,
+        """The server fetches a URL chosen by the request and can be made to reach internal
+        services or cloud metadata. Fix: check the scheme and host against an allow-list.""",
+    ),
+    _rule(
+        "py/template-injection",
+        1336,
+        "Template compiled from untrusted input",
+        Severity.CRITICAL,
+        """Untrusted text is compiled as a template (render_template_string, jinja2.Template);
+        template expressions in it run on the server. Fix: use a fixed template and pass the
+        text as a variable.""",
+    ),
+    _rule(
+        "py/log-injection",
+        117,
+        "Log entry built from untrusted input",
+        Severity.LOW,
+        """Untrusted input is written to a log unescaped; line breaks in it forge log entries.
+        Fix: log it as an argument (`logger.info("%s", value)`) with newlines removed.""",
+    ),
+    _rule(
+        "py/trust-boundary-violation",
+        501,
+        "Untrusted data stored in the session",
+        Severity.MEDIUM,
+        """Request data is stored in the session, where later code trusts it as if the server
+        had put it there. Fix: validate the value before storing it.""",
+    ),
+)
+
 RULES_BY_CWE: dict[int, Rule] = {rule.cwe: rule for rule in RULES}

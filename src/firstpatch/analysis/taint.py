@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from firstpatch.analysis.models import ALL_CWES, SourceModel
+from firstpatch.analysis.models import ALL_CWES, INJECTION_CWES, TRUST_BOUNDARY_CWE, SourceModel
 from firstpatch.model import Location, Step
 
 MAX_STEPS = 24
@@ -40,7 +40,9 @@ class Label:
     steps: tuple[Step, ...] = field(default=(), compare=False, hash=False)
 
     def affects(self, cwe: int) -> bool:
-        return cwe not in self.cleared and ALL_CWES.isdisjoint(self.cleared)
+        if cwe in self.cleared or not ALL_CWES.isdisjoint(self.cleared):
+            return False
+        return cwe == TRUST_BOUNDARY_CWE or INJECTION_CWES.isdisjoint(self.cleared)
 
     def extended(self, *steps: Step) -> Label:
         return replace(self, steps=(*self.steps, *steps)[-MAX_STEPS:])

@@ -16,6 +16,10 @@ from firstpatch.analysis.interface import AnalysisError
 from firstpatch.model import InputKind
 
 ALL_CWES: frozenset[int] = frozenset({-1})  # sentinel: clears every CWE
+# Sentinel: clears every injection CWE, but the value is still untrusted data (CWE-501):
+# escaping or filtering characters makes a value safe to embed, not safe to trust.
+INJECTION_CWES: frozenset[int] = frozenset({-2})
+TRUST_BOUNDARY_CWE = 501
 
 
 @dataclass(frozen=True, slots=True)

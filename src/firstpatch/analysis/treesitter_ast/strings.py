@@ -13,13 +13,23 @@ import ast
 import re
 import sys
 import unicodedata
+from typing import NamedTuple
 
 from tree_sitter import Node
 
-from firstpatch.analysis.treesitter_ast.base import LOAD, Base, Unsupported, located, spanning
+from firstpatch.analysis.treesitter_ast.base import LOAD, Base, Unsupported, located
 
 # Since 3.12 the parts of an f-string carry their own positions (PEP 701).
 _PARTS_HAVE_OWN_POSITIONS = sys.version_info >= (3, 12)
+
+
+def _spec_ends_with_empty_text() -> bool:
+    """Early 3.12 releases end a format spec that ends in a field with an empty Constant."""
+    field = ast.parse('f"{x:{w}}"').body[0].value.values[0]  # type: ignore[attr-defined]
+    return isinstance(field.format_spec.values[-1], ast.Constant)
+
+
+_SPEC_TRAILING_EMPTY_TEXT = _spec_ends_with_empty_text()
 
 _VALID_PREFIXES = frozenset({"", "r", "u", "b", "br", "rb", "f", "fr", "rf", "t", "tr", "rt"})
 
@@ -102,12 +112,23 @@ def decode_str(body: str, *, raw: bool, fstring: bool) -> str:
     return _ESCAPE.sub(_str_escape, body) if "\\" in body else body
 
 
+Point = tuple[int, int]  # tree-sitter's (row, byte column)
+
+
+class _Piece(NamedTuple):
+    """One string of an implicit concatenation, and whether it is raw."""
+
+    node: Node
+    raw: bool
+
+
 class _Parts:
     """Collects the values of one `JoinedStr`, merging adjacent literal text as CPython does.
 
     Before 3.12, literal text flushed by a following replacement field carries `extent` (the whole
     string expression) while the text left at the end carries `final_extent`: the same for the
-    top level, but only the current piece of a concatenation inside a format spec.
+    top level, but only the current piece of a concatenation inside a format spec. From 3.12 on,
+    merged text spans from the start of its first part to the end of its last.
     """
 
     def __init__(self, extent: Node, final_extent: Node) -> None:
@@ -115,16 +136,18 @@ class _Parts:
         self.final_extent = final_extent
         self.values: list[ast.expr] = []
         self.pending: list[str] = []
-        self.pending_first: Node | None = None
-        self.pending_last: Node | None = None
+        self.start: Point = (0, 0)
+        self.end: Point = (0, 0)
+        self.kind: str | None = None
 
-    def literal(self, text: str, first: Node, last: Node) -> None:
+    def literal(self, text: str, start: Point, end: Point, kind: str | None = None) -> None:
         if not text:
             return
         if not self.pending:
-            self.pending_first = first
+            self.start = start
+            self.kind = kind  # `u"a" f"{x}"`: the run takes the kind of its first part
         self.pending.append(text)
-        self.pending_last = last
+        self.end = end
 
     def value(self, value: ast.expr) -> None:
         self._flush(self.extent)
@@ -135,10 +158,11 @@ class _Parts:
         return self.values
 
     def _flush(self, extent: Node) -> None:
-        if self.pending and self.pending_first is not None and self.pending_last is not None:
-            constant = ast.Constant(value="".join(self.pending), kind=None)
+        if self.pending:
+            constant = ast.Constant(value="".join(self.pending), kind=self.kind)
             if _PARTS_HAVE_OWN_POSITIONS:
-                spanning(constant, self.pending_first, self.pending_last)
+                constant.lineno, constant.col_offset = self.start[0] + 1, self.start[1]
+                constant.end_lineno, constant.end_col_offset = self.end[0] + 1, self.end[1]
             else:
                 located(constant, extent)
             self.values.append(constant)
@@ -169,7 +193,8 @@ class Strings(Base):
             if "f" in prefix or "t" in prefix:
                 self._fstring_pieces(piece, parts, raw="r" in prefix)
             else:
-                parts.literal(self._str_body(piece, prefix), piece, piece)
+                kind = "u" if "u" in prefix else None
+                parts.literal(self._str_body(piece, prefix), piece.start_point, piece.end_point, kind)
         return located(ast.JoinedStr(values=parts.finish()), node)
 
     def _prefix(self, piece: Node) -> str:
@@ -216,63 +241,102 @@ class Strings(Base):
         except _BadEscape as exc:
             raise Unsupported(piece, f"(value error) {exc}") from None
 
-    def _literal(self, parts: _Parts, first: Node, last: Node, start: int, end: int, *, raw: bool) -> None:
-        """Literal text between two byte offsets of an f-string, spanning from `first` to `last`."""
+    def _literal(self, parts: _Parts, span: tuple[Point, Point], start: int, end: int, piece: _Piece) -> None:
+        """Literal text between two byte offsets (at the points `span`) of an f-string."""
         if start >= end:
             return
         body = self.source[start:end].decode("utf-8")
         try:
-            parts.literal(decode_str(body, raw=raw, fstring=True), first, last)
+            parts.literal(decode_str(body, raw=piece.raw, fstring=True), *span)
         except _BadEscape as exc:
-            raise Unsupported(first, f"(unicode error) {exc}") from None
+            raise Unsupported(piece.node, f"(unicode error) {exc}") from None
+
+    def _spec_literal(
+        self, parts: _Parts, span: tuple[Point, Point], start: int, end: int, piece: _Piece
+    ) -> None:
+        """Literal text of a format spec, where doubled braces are not collapsed."""
+        if start >= end:
+            return
+        body = self.source[start:end].decode("utf-8")
+        try:
+            parts.literal(decode_str(body, raw=piece.raw, fstring=False), *span)
+        except _BadEscape as exc:
+            raise Unsupported(piece.node, f"(unicode error) {exc}") from None
 
     def _fstring_pieces(self, piece: Node, parts: _Parts, *, raw: bool) -> None:
         start, end = self._delimiters(piece)
-        position = start.end_byte
-        after = start
+        current = _Piece(piece, raw)
+        row, column = piece.end_point
+        closing: Point = (row, column - (piece.end_byte - end))
+        position, after = start.end_byte, start.end_point
         for child in piece.children:
             if child.type != "interpolation":
                 continue
-            self._literal(parts, after, child, position, child.start_byte, raw=raw)
-            parts.value(self._formatted_value(child, parts, piece, raw=raw))
-            position = child.end_byte
-            after = child
-        self._literal(parts, after, piece.children[-1], position, end, raw=raw)
+            self._literal(parts, (after, child.start_point), position, child.start_byte, current)
+            parts.value(self._formatted_value(child, parts, current))
+            position, after = child.end_byte, child.end_point
+        self._literal(parts, (after, closing), position, end, current)
 
-    def _formatted_value(self, node: Node, parts: _Parts, piece: Node, *, raw: bool) -> ast.expr:
+    def _formatted_value(self, node: Node, parts: _Parts, piece: _Piece) -> ast.expr:
         """One replacement field: `{expression=!conversion:spec}`."""
         children = self.parts(node)
         expression = node.child_by_field_name("expression")
         if expression is None:
             raise Unsupported(node, "f-string: empty expression not allowed")
         conversion = -1
-        spec: ast.expr | None = None
-        debug_text: str | None = None
+        spec_node: Node | None = None
+        debug: tuple[str, Point, Point] | None = None
         for index, child in enumerate(children):
             kind = child.type
             if kind == "=" and not child.is_named:
                 following = children[index + 1] if index + 1 < len(children) else child
-                debug_text = self.source[children[0].end_byte : following.start_byte].decode("utf-8")
+                text = self._debug_text(node, children[0].end_byte, following.start_byte)
+                debug = (text, children[0].end_point, following.start_point)
             elif kind == "type_conversion":
                 letter = self.text(child)[1:]
                 if letter not in ("s", "r", "a"):
                     raise Unsupported(child, "f-string: invalid conversion character")
                 conversion = ord(letter)
             elif kind == "format_specifier":
-                spec = self._format_spec(child, parts, piece, raw=raw)
+                spec_node = child
+        spec: ast.expr | None = None
         if expression.type == "named_expression":
             # `{x:=1}` is `x` formatted with the spec "=1", not a walrus; tree-sitter reads the latter.
-            value, spec = self._walrus_spec(expression, node, parts, piece)
+            value, spec = self._walrus_spec(expression, node, parts, piece.node)
         elif expression.type in ("expression_list", "pattern_list"):
             value = self._field_tuple(expression, children)
         else:
             value = self.expr(expression)
-        if debug_text is not None:
-            parts.literal(debug_text, children[0], expression)
-            if spec is None and conversion == -1:
+        if debug is not None:
+            parts.literal(*debug)
+            if spec_node is None and conversion == -1:
                 conversion = ord("r")
+        if spec_node is not None:
+            spec = self._format_spec(spec_node, parts, piece)
         formatted = ast.FormattedValue(value=value, conversion=conversion, format_spec=spec)
         return located(formatted, node if _PARTS_HAVE_OWN_POSITIONS else parts.extent)
+
+    def _debug_text(self, field: Node, start: int, end: int) -> str:
+        """The source of a `{expr=}` field, which CPython repeats without its comments (PEP 701)."""
+        text = self.source[start:end]
+        if b"#" not in text:
+            return text.decode("utf-8")
+        comments: list[Node] = []
+        pending = [field]
+        while pending:
+            node = pending.pop()
+            if node.type == "comment":
+                comments.append(node)
+            else:
+                pending.extend(node.children)
+        kept = bytearray()
+        position = start
+        for comment in sorted(comments, key=lambda c: c.start_byte):
+            if start <= comment.start_byte and comment.end_byte <= end:
+                kept += self.source[position : comment.start_byte]
+                position = comment.end_byte
+        kept += self.source[position:end]
+        return kept.decode("utf-8")
 
     def _field_tuple(self, expression: Node, children: list[Node]) -> ast.expr:
         """An unparenthesised tuple in a replacement field.
@@ -302,41 +366,37 @@ class Strings(Base):
         text = self.source[operator.start_byte + 1 : closing.start_byte].decode("utf-8")
         if "{" in text or "}" in text:
             raise Unsupported(field, "f-string: nested replacement field after ':=' is not supported")
+        colon = operator.start_point
         spec_parts = _Parts(parts.extent, piece)
-        spec_parts.literal(text, operator, expression)
+        spec_parts.literal(text, (colon[0], colon[1] + 1), closing.start_point)
         spec = ast.JoinedStr(values=spec_parts.finish())
         if _PARTS_HAVE_OWN_POSITIONS:
-            spanning(spec, operator, expression)
+            spec.lineno, spec.col_offset = colon[0] + 1, colon[1]
+            spec.end_lineno, spec.end_col_offset = closing.start_point[0] + 1, closing.start_point[1]
         else:
             located(spec, piece)
         return self.expr(name), spec
 
-    def _format_spec(self, node: Node, parts: _Parts, piece: Node, *, raw: bool) -> ast.expr:
-        spec_parts = _Parts(parts.extent, piece)
+    def _format_spec(self, node: Node, parts: _Parts, piece: _Piece) -> ast.expr:
+        spec_parts = _Parts(parts.extent, piece.node)
         children = self.parts(node)
-        position = children[0].end_byte  # after the ':'
-        after = children[0]
+        position, after = children[0].end_byte, children[0].end_point  # after the ':'
         for child in children[1:]:
             if child.type != "format_expression":
                 continue
-            self._spec_literal(spec_parts, after, child, position, child.start_byte, raw=raw)
-            spec_parts.value(self._formatted_value(child, spec_parts, piece, raw=raw))
-            position = child.end_byte
-            after = child
-        self._spec_literal(spec_parts, after, node, position, node.end_byte, raw=raw)
+            self._spec_literal(spec_parts, (after, child.start_point), position, child.start_byte, piece)
+            spec_parts.value(self._formatted_value(child, spec_parts, piece))
+            position, after = child.end_byte, child.end_point
+        self._spec_literal(spec_parts, (after, node.end_point), position, node.end_byte, piece)
+        if _SPEC_TRAILING_EMPTY_TEXT and position == node.end_byte and len(children) > 1:
+            empty = ast.Constant(value="", kind=None)
+            row, column = node.end_point
+            empty.lineno, empty.col_offset, empty.end_lineno, empty.end_col_offset = (
+                row + 1,
+                column,
+                row + 1,
+                column,
+            )
+            spec_parts.values.append(empty)
         spec = ast.JoinedStr(values=spec_parts.finish())
-        if _PARTS_HAVE_OWN_POSITIONS:
-            return spanning(spec, children[0], node)
-        return located(spec, piece)
-
-    def _spec_literal(
-        self, parts: _Parts, first: Node, last: Node, start: int, end: int, *, raw: bool
-    ) -> None:
-        if start >= end:
-            return
-        body = self.source[start:end].decode("utf-8")
-        try:
-            # Doubled braces are not collapsed inside a format spec.
-            parts.literal(body if raw else decode_str(body, raw=False, fstring=False), first, last)
-        except _BadEscape as exc:
-            raise Unsupported(first, f"(unicode error) {exc}") from None
+        return located(spec, node if _PARTS_HAVE_OWN_POSITIONS else piece.node)
