@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from firstpatch.model import Run
-from firstpatch.report import JsonReporter, JunitReporter, MarkdownReporter, SarifReporter, TableReporter
+from firstpatch.report import (
+    CycloneDxReporter,
+    JsonReporter,
+    JunitReporter,
+    MarkdownReporter,
+    Reporter,
+    SarifReporter,
+    TableReporter,
+    VexReporter,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 MASK = "<masked>"
@@ -92,3 +101,17 @@ def test_junit_report_matches_golden(sample_run: Run, update_golden: bool) -> No
     text = JunitReporter().render(sample_run)
     masked = re.sub(r'timestamp="[^"]+"', f'timestamp="{MASK}"', text)
     _check("run.junit.xml", _mask_text(masked, sample_run), update_golden)
+
+
+CYCLONEDX_VOLATILE = ("/metadata/timestamp", "/metadata/tools/components/0/version")
+
+
+@pytest.mark.parametrize(
+    ("reporter", "name"), [(CycloneDxReporter(), "run.cdx.json"), (VexReporter(), "run.vex.json")]
+)
+def test_cyclonedx_reports_match_golden(
+    sample_run: Run, update_golden: bool, reporter: Reporter, name: str
+) -> None:
+    document = json.loads(reporter.render(sample_run))
+    masked = json.dumps(_mask_pointers(document, CYCLONEDX_VOLATILE), indent=2, ensure_ascii=False)
+    _check(name, _mask_text(masked, sample_run) + "\n", update_golden)

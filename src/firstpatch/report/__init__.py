@@ -7,7 +7,9 @@ from firstpatch.report.json_report import JsonReporter
 from firstpatch.report.junit import JunitReporter
 from firstpatch.report.markdown import MarkdownReporter
 from firstpatch.report.sarif import SarifReporter
+from firstpatch.report.sbom import CycloneDxReporter
 from firstpatch.report.table import TableReporter
+from firstpatch.report.vex import VexReporter
 
 DEFAULT_FORMAT = "table"
 
@@ -15,7 +17,15 @@ DEFAULT_FORMAT = "table"
 # `TableReporter(color=...)` or `SarifReporter(rule_docs=...)`.
 REPORTERS: dict[str, Reporter] = {
     reporter.format: reporter
-    for reporter in (TableReporter(), JsonReporter(), SarifReporter(), MarkdownReporter(), JunitReporter())
+    for reporter in (
+        TableReporter(),
+        JsonReporter(),
+        SarifReporter(),
+        MarkdownReporter(),
+        JunitReporter(),
+        CycloneDxReporter(),
+        VexReporter(),
+    )
 }
 
 
@@ -31,6 +41,7 @@ def reporter_for(format: str) -> Reporter:
 __all__ = [
     "DEFAULT_FORMAT",
     "REPORTERS",
+    "CycloneDxReporter",
     "InvalidReportError",
     "JsonReporter",
     "JunitReporter",
@@ -39,5 +50,6 @@ __all__ = [
     "Reporter",
     "SarifReporter",
     "TableReporter",
+    "VexReporter",
     "reporter_for",
 ]
