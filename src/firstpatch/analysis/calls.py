@@ -90,8 +90,9 @@ def _argument_taint(flow: FunctionFlow, sink: SinkModel, arg: ast.expr, taint: T
             return _program_taint(elements, constants)
         if _starts_constant(arg):  # "ls " + name: the caller chose the program
             return CLEAN
-    if sink.html_only and response_body(arg, flow) is None:
-        return CLEAN
+    if sink.html_only:
+        body = response_body(arg, flow)
+        return CLEAN if body is None else taint if body is arg else flow._expr(body, state)
     return taint
 
 

@@ -73,6 +73,7 @@ class FunctionFlow:
         self.param_sinks: set[ParamSink] = set()
         self.result = FunctionResult(Summary())
         self.locals = _local_names(function.node)
+        self.loop_exits: list[list[State]] = []  # per enclosing loop: states at break/continue
         self.route = function.routes[0] if function.routes else None
         self.class_types = class_types or ClassTypes()
         self.types = parameter_types(function, catalog)  # local path → declared or evident type
@@ -160,9 +161,13 @@ class FunctionFlow:
         for name in _assigned_names(stmt):  # a loop changes what its variables hold
             state.consts.pop(name, None)
             state.shapes.pop(name, None)
+        self.loop_exits.append([])
         for _ in range(2):
             bind(state)
             self._block(body, state)
+            for exit_state in self.loop_exits[-1]:  # continue/break rejoin at the head or the end
+                state.merge(exit_state)
+        self.loop_exits.pop()
         self._block(orelse, state)
 
     def _try(self, state: State, body, handlers, orelse, finalbody) -> None:  # type: ignore[no-untyped-def]
@@ -173,7 +178,7 @@ class FunctionFlow:
             branch = before.copy()
             branch.merge(state)  # the exception may come at any point of the body
             self._block(handler.body, branch)
-            if not _terminates(handler.body):
+            if not _ends(handler.body):
                 after.merge(branch)
         self._block(orelse, after)
         self._block(finalbody, after)
@@ -212,9 +217,13 @@ class FunctionFlow:
         self._apply(when_false, other)
         self._block(body, state)
         self._block(orelse, other)
-        if _terminates(body):
+        body_ends, orelse_ends = _ends(body), _ends(orelse)
+        for ends, branch in ((body_ends, state), (orelse_ends, other)):
+            if ends == "loop" and self.loop_exits:
+                self.loop_exits[-1].append(branch.copy())
+        if body_ends:
             state.replace_with(other)
-        elif not _terminates(orelse):
+        elif not orelse_ends:
             state.merge(other)
 
     def _apply(self, facts: guards.Facts, state: State) -> None:
@@ -437,6 +446,10 @@ class FunctionFlow:
         receiver_taint = self._expr(receiver, state) if receiver is not None else CLEAN
         everything = join(*args, *keywords.values(), splat)
 
+        if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) >= 2:
+            cleared = guards.replaced(fold(call.args[0], state.consts), fold(call.args[1], state.consts))
+            if cleared:
+                return frozenset(label.sanitised(cleared) for label in join(receiver_taint, args[1]))
         if name and (sanitizer := self.catalog.sanitizers.get(name)):
             return frozenset(label.sanitised(sanitizer.cwes) for label in join(everything, receiver_taint))
         sinks = sink_models(self, name, func)
@@ -575,20 +588,24 @@ def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
 
 
-def _terminates(body: list[ast.stmt]) -> bool:
-    """Whether a block always leaves: return, raise, continue, break, or abort()/exit()."""
+def _ends(body: list[ast.stmt]) -> str | None:
+    """How a block always leaves: "exit" (return, raise, abort()), "loop" (break, continue),
+    or None when it can fall through."""
     if not body:
-        return False
+        return None
     last = body[-1]
-    if isinstance(last, ast.Return | ast.Raise | ast.Continue | ast.Break):
-        return True
+    if isinstance(last, ast.Return | ast.Raise):
+        return "exit"
+    if isinstance(last, ast.Continue | ast.Break):
+        return "loop"
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
         func = last.value.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        return name in _TERMINATORS
+        return "exit" if name in _TERMINATORS else None
     if isinstance(last, ast.If):
-        return _terminates(last.body) and _terminates(last.orelse)
-    return False
+        first, second = _ends(last.body), _ends(last.orelse)
+        return (first if first == second else "loop") if first and second else None
+    return None
 
 
 def _case_matches(case: ast.match_case, value: object) -> bool | None:

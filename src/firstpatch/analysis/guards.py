@@ -125,6 +125,17 @@ def _denied(token: str) -> frozenset[int]:
     return _DENY_TOKENS.get(token, frozenset())
 
 
+# Replacing these removes what a payload needs; ".." is not among them ("....//" → "../").
+_REPLACED_TOKENS = {"'": frozenset({89, 643}), '"': frozenset({89, 643}), "<": frozenset({79})}
+
+
+def replaced(token: object, replacement: object) -> frozenset[int]:
+    """CWEs `value.replace(token, replacement)` makes the value safe for."""
+    if not isinstance(token, str) or not isinstance(replacement, str) or token in replacement:
+        return frozenset()
+    return _REPLACED_TOKENS.get(token, frozenset())
+
+
 def _method_check(attr: str, receiver: ast.expr, args: list[ast.expr], path_of: PathOf) -> Facts:
     if attr in _CHARACTER_CLASS_CHECKS and (path := path_of(receiver)):
         return [(path, INJECTION_CWES)]
