@@ -15,6 +15,7 @@ from firstpatch.report import (
     JsonReporter,
     JunitReporter,
     MarkdownReporter,
+    OsvDraftReporter,
     Reporter,
     SarifReporter,
     TableReporter,
@@ -115,3 +116,13 @@ def test_cyclonedx_reports_match_golden(
     document = json.loads(reporter.render(sample_run))
     masked = json.dumps(_mask_pointers(document, CYCLONEDX_VOLATILE), indent=2, ensure_ascii=False)
     _check(name, _mask_text(masked, sample_run) + "\n", update_golden)
+
+
+def test_osv_draft_matches_golden(sample_run: Run, update_golden: bool) -> None:
+    draft = json.loads(OsvDraftReporter().render(sample_run))
+    masked = _mask_pointers(draft, ("/modified", "/credits/0/name"))
+    _check(
+        "run.osv.json",
+        _mask_text(json.dumps(masked, indent=2, ensure_ascii=False), sample_run) + "\n",
+        update_golden,
+    )

@@ -15,6 +15,7 @@ from firstpatch.report import (
     JsonReporter,
     JunitReporter,
     MarkdownReporter,
+    OsvDraftReporter,
     ReportError,
     SarifReporter,
     TableReporter,
@@ -30,6 +31,7 @@ EXPECTED = {
     "junit": JunitReporter,
     "cyclonedx": CycloneDxReporter,
     "vex": VexReporter,
+    "osv-draft": OsvDraftReporter,
 }
 
 
@@ -42,12 +44,14 @@ def test_public_api_is_pinned() -> None:
         "JsonReporter",
         "JunitReporter",
         "MarkdownReporter",
+        "OsvDraftReporter",
         "ReportError",
         "Reporter",
         "SarifReporter",
         "TableReporter",
         "VexReporter",
         "reporter_for",
+        "write_drafts",
     }
 
 
@@ -71,5 +75,9 @@ def test_every_reporter_renders_text_ending_in_a_newline(sample_run: Run, name: 
     text = reporter_for(name).render(sample_run)
     assert text.endswith("\n")
     # Every format that reports findings names them; the SBOM lists the inventory instead.
-    named = sample_run.components[0].purl if name == "cyclonedx" else sample_run.findings[1].rule_id
+    # The OSV draft holds only the confirmed code finding.
+    named = {
+        "cyclonedx": sample_run.components[0].purl,
+        "osv-draft": sample_run.findings[3].rule_id,
+    }.get(name, sample_run.findings[1].rule_id)
     assert named in text

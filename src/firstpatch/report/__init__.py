@@ -6,6 +6,7 @@ from firstpatch.report.interface import InvalidReportError, Reporter, ReportErro
 from firstpatch.report.json_report import JsonReporter
 from firstpatch.report.junit import JunitReporter
 from firstpatch.report.markdown import MarkdownReporter
+from firstpatch.report.osv_draft import OsvDraftReporter, write_drafts
 from firstpatch.report.sarif import SarifReporter
 from firstpatch.report.sbom import CycloneDxReporter
 from firstpatch.report.table import TableReporter
@@ -25,6 +26,7 @@ REPORTERS: dict[str, Reporter] = {
         JunitReporter(),
         CycloneDxReporter(),
         VexReporter(),
+        OsvDraftReporter(),
     )
 }
 
@@ -46,10 +48,12 @@ __all__ = [
     "JsonReporter",
     "JunitReporter",
     "MarkdownReporter",
+    "OsvDraftReporter",
     "ReportError",
     "Reporter",
     "SarifReporter",
     "TableReporter",
     "VexReporter",
     "reporter_for",
+    "write_drafts",
 ]
