@@ -21,7 +21,12 @@ class ClassTypes:
     """What is known about each project class: its bases and its attributes' declared types."""
 
     bases: dict[str, list[str]] = field(default_factory=dict)
+    external_bases: dict[str, list[str]] = field(default_factory=dict)  # library classes it derives from
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def external(self, program: Program, owner: str) -> list[str]:
+        """Library base classes of the class or of its project bases, nearest first."""
+        return [base for cls in self.lineage(program, owner) for base in self.external_bases.get(cls, ())]
 
     def attribute(self, program: Program, owner: str, name: str) -> str | None:
         for cls in self.lineage(program, owner):
@@ -74,11 +79,15 @@ def collect_class_types(program: Program, catalog: Catalog) -> ClassTypes:
         module = _module_of(program, qualname)
         if module is None:
             continue
-        types.bases[qualname] = [
-            resolved
-            for base in node.bases
-            if (name := dotted_name(base, module, catalog)) and (resolved := project_class(program, name))
-        ]
+        for base in node.bases:
+            name = dotted_name(base, module, catalog)
+            if name is None:
+                continue
+            resolved = project_class(program, name)
+            if resolved is not None:
+                types.bases.setdefault(qualname, []).append(resolved)
+            else:
+                types.external_bases.setdefault(qualname, []).append(name)
         attributes = types.attributes.setdefault(qualname, {})
         for stmt in node.body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):

@@ -11,7 +11,8 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 
 from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value
-from firstpatch.analysis.declared_types import collect_class_types
+from firstpatch.analysis.declared_types import ClassTypes, collect_class_types
+from firstpatch.analysis.entrypoints import attach_routes
 from firstpatch.analysis.flow import FunctionFlow, FunctionResult
 from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
 from firstpatch.analysis.locations import location
@@ -43,7 +44,9 @@ class TaintAnalyzer(Analyzer):
     def analyze(self, target: Target) -> AnalysisResult:
         modules, skipped = _load_modules(target)
         program = build_program(modules, self.catalog)
-        results, too_deep = solve(program, self.catalog)
+        class_types = collect_class_types(program, self.catalog)
+        attach_routes(program, self.catalog, class_types)
+        results, too_deep = solve(program, self.catalog, class_types)
         callers: dict[str, set[str]] = defaultdict(set)
         for caller, result in results.items():
             for callee in result.callees:
@@ -75,7 +78,9 @@ def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:
     return modules, skipped
 
 
-def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult], list[Skipped]]:
+def solve(
+    program: Program, catalog: Catalog, class_types: ClassTypes
+) -> tuple[dict[str, FunctionResult], list[Skipped]]:
     """Analyse every function until no summary changes.
 
     A function nested too deeply for the recursive walk is skipped with its reason, not fatal.
@@ -86,7 +91,6 @@ def solve(program: Program, catalog: Catalog) -> tuple[dict[str, FunctionResult]
     callers: dict[str, set[str]] = defaultdict(set)
     rounds: dict[str, int] = defaultdict(int)
     constants = {name: module_constants(module) for name, module in program.modules.items()}
-    class_types = collect_class_types(program, catalog)
     queue = deque(program.functions)
     queued = set(queue)
     while queue:

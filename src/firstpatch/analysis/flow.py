@@ -19,7 +19,7 @@ from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value, trut
 from firstpatch.analysis.declared_types import ClassTypes, parameter_types, project_class
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, SourceModel
-from firstpatch.analysis.program import Function, Program, dotted_name
+from firstpatch.analysis.program import Function, Program, Route, dotted_name
 from firstpatch.analysis.state import State
 from firstpatch.analysis.taint import (
     CLEAN,
@@ -87,19 +87,34 @@ class FunctionFlow:
         for index, name in enumerate(params):
             state.taint[name] = frozenset({Label(ParamOrigin(index))})
         for route in self.function.routes:
-            for name in route.path_params:
-                if name in params:
-                    state.taint[name] = self._path_param_source(name, route.framework)
+            self._route_inputs(route, params, state)
         self._block(self.function.node.body, state)
         self.result.summary = Summary(self.returns, frozenset(self.param_sinks))
         return self.result
 
-    def _path_param_source(self, name: str, framework: str) -> Taint:
+    def _route_inputs(self, route: Route, params: list[str], state: State) -> None:
+        """What the framework passes a handler: path parameters, the request object, and for
+        frameworks that bind them (FastAPI) every other parameter as a query or body input."""
+        offset = 1 if self.function.class_name and not _is_static(self.function.node) else 0
+        handler_params = params[offset:]
+        if route.request_type and handler_params and not route.parameters_are_inputs:
+            self.types.setdefault(handler_params[0], route.request_type)
+        for name in handler_params:
+            declared = self.types.get(name)
+            if declared is not None and self.catalog.canonical(declared) == route.request_type:
+                self.types[name] = route.request_type
+            elif name in route.path_params:
+                state.taint[name] = self._parameter_source(name, route.framework, InputKind.PATH)
+            elif route.parameters_are_inputs and not _injected(self.function.node, name):
+                kind = InputKind.JSON if declared in self.program.classes else InputKind.QUERY
+                state.taint[name] = self._parameter_source(name, route.framework, kind)
+
+    def _parameter_source(self, name: str, framework: str, kind: InputKind) -> Taint:
         node = self.function.node
-        model = SourceModel(f"{framework}.route.{name}", "value", InputKind.PATH, framework)
+        model = SourceModel(f"{framework}.parameter.{name}", "value", kind, framework)
         here = location(self.module, node, whole_line=True)
         origin = SourceOrigin(model, name, self.function.qualname, here, f"<{name}>")
-        step = Step(StepKind.SOURCE, here, f"path parameter <{name}> of {node.name}")
+        step = Step(StepKind.SOURCE, here, f"{kind.value} parameter {name} of {node.name}")
         return frozenset({Label(origin, steps=(step,))})
 
     # ---- statements ----------------------------------------------------------------------
@@ -396,9 +411,20 @@ class FunctionFlow:
         names = [node.id, *reversed(parts)]
         for cut in range(len(names), 0, -1):
             declared = self.type_of(names[:cut])
-            if declared:
-                return self.catalog.canonical(".".join([declared, *names[cut:]]))
+            if not declared:
+                continue
+            rest = names[cut:]
+            if rest and declared in self.program.classes and not self._declares(declared, rest[0]):
+                for base in self.class_types.external(self.program, declared):  # inherited from a library
+                    return self.catalog.canonical(".".join([base, *rest]))
+            return self.catalog.canonical(".".join([declared, *rest]))
         return None
+
+    def _declares(self, owner: str, name: str) -> bool:
+        return (
+            self.class_types.method(self.program, owner, name) is not None
+            or self.class_types.attribute(self.program, owner, name) is not None
+        )
 
     def type_of(self, names: list[str]) -> str | None:
         """The type of `a.b.c` from what `a` is and what its class declares `b` to be."""
@@ -428,7 +454,8 @@ class FunctionFlow:
         receiver = func.value if isinstance(func, ast.Attribute) else None
         if (source := self._call_source(call, func, name)) is not None:
             return source
-        local = receiver is not None and _root_name(receiver) in self.locals
+        # A local container whose methods we do not know otherwise (lists, dicts, buffers).
+        local = receiver is not None and name is None and _root_name(receiver) in self.locals
         receiver_path = access_path(receiver, state.consts) if local else None
         if receiver_path is not None and isinstance(func, ast.Attribute):
             flags = flags_set_by(self, call, func.attr)
@@ -582,6 +609,24 @@ def _root_name(node: ast.expr) -> str | None:
     while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
         node = node.func if isinstance(node, ast.Call) else node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _injected(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    """A FastAPI parameter filled by dependency injection (`x = Depends(...)`), not the request."""
+    arguments = node.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = dict(
+        zip(
+            [a.arg for a in positional][len(positional) - len(arguments.defaults) :],
+            arguments.defaults,
+            strict=True,
+        )
+    )
+    defaults.update(
+        {a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is not None}
+    )
+    default = defaults.get(name)
+    return isinstance(default, ast.Call) and ast.unparse(default.func).endswith(("Depends", "Security"))
 
 
 def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from firstpatch.analysis.models import Catalog, RouteModel
+from firstpatch.analysis.models import Catalog
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _BUILTINS = frozenset(dir(builtins))
-_ROUTE_PARAM = re.compile(r"<(?:[^:<>]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
+# Flask/Werkzeug "<int:id>", FastAPI/Starlette/aiohttp "{id}" or "{id:path}".
+_ROUTE_PARAM = re.compile(r"<(?:[^:<>]+:)?([A-Za-z_]\w*)>|\{([A-Za-z_]\w*)(?::[^{}]*)?\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +26,12 @@ class Route:
     rule: str
     methods: tuple[str, ...]
     response_cwe: int
+    request_type: str = ""  # the type of the handler's request parameter, when it has one
+    parameters_are_inputs: bool = False
 
     @property
     def path_params(self) -> tuple[str, ...]:
-        return tuple(_ROUTE_PARAM.findall(self.rule))
+        return tuple(a or b for a, b in _ROUTE_PARAM.findall(self.rule))
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Module:
     lines: Sequence[str]
     imports: dict[str, str] = field(default_factory=dict)  # local name → dotted target
     is_package: bool = False
+    objects: dict[str, str] = field(default_factory=dict)  # module-level name → what built it
 
 
 @dataclass
@@ -156,26 +160,6 @@ def dotted_name(expr: ast.expr, module: Module, catalog: Catalog) -> str | None:
     return catalog.canonical(".".join([base, *reversed(parts)]))
 
 
-def _route_of(decorator: ast.expr, models: tuple[RouteModel, ...]) -> Route | None:
-    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
-        return None
-    verb = decorator.func.attr
-    for model in models:
-        if verb not in model.decorators or not decorator.args:
-            continue
-        rule = decorator.args[0]
-        if not (isinstance(rule, ast.Constant) and isinstance(rule.value, str)):
-            continue
-        methods: tuple[str, ...] = ("GET",) if verb == "route" else (verb.upper(),)
-        for keyword in decorator.keywords:
-            if keyword.arg == "methods" and isinstance(keyword.value, ast.List | ast.Tuple | ast.Set):
-                methods = tuple(
-                    str(e.value).upper() for e in keyword.value.elts if isinstance(e, ast.Constant)
-                )
-        return Route(model.framework, rule.value, methods, model.response_cwe)
-    return None
-
-
 def _walk_defs(
     body: list[ast.stmt], prefix: str, class_name: str | None
 ) -> Iterator[tuple[str, FunctionNode | ast.ClassDef, str | None]]:
@@ -205,6 +189,12 @@ def build_program(modules: list[Module], catalog: Catalog) -> Program:
     program = Program()
     for module in modules:
         collect_imports(module)
+        for stmt in module.tree.body:  # app = Flask(__name__): what kind of object `app` is
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                built = dotted_name(stmt.value.func, module, catalog)
+                for target in stmt.targets:
+                    if built and isinstance(target, ast.Name):
+                        module.objects[target.id] = built
         program.modules[module.name] = module
     program.index_suffixes()
     for module in modules:
@@ -212,38 +202,5 @@ def build_program(modules: list[Module], catalog: Catalog) -> Program:
             if isinstance(node, ast.ClassDef):
                 program.classes[qualname] = node
                 continue
-            function = Function(qualname, module, node, class_name)
-            for decorator in node.decorator_list:
-                if route := _route_of(decorator, tuple(catalog.routes)):
-                    function.routes.append(route)
-            program.functions[qualname] = function
-    _register_url_rules(program, catalog)
+            program.functions[qualname] = Function(qualname, module, node, class_name)
     return program
-
-
-def _register_url_rules(program: Program, catalog: Catalog) -> None:
-    """`app.add_url_rule("/x", view_func=handler)` registers a handler without a decorator."""
-    registers = {model.register: model for model in catalog.routes}
-    for module in program.modules.values():
-        for node in ast.walk(module.tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-                continue
-            model = registers.get(node.func.attr)
-            if model is None or not node.args or not isinstance(node.args[0], ast.Constant):
-                continue
-            view = next((k.value for k in node.keywords if k.arg == "view_func"), None)
-            if view is None and len(node.args) >= 3:
-                view = node.args[2]
-            name = dotted_name(view, module, catalog) if view is not None else None
-            function = program.resolve_function(name) if name else None
-            if function is None:
-                continue
-            methods: tuple[str, ...] = ("GET",)
-            for keyword in node.keywords:
-                if keyword.arg == "methods" and isinstance(keyword.value, ast.List | ast.Tuple):
-                    methods = tuple(
-                        str(e.value).upper() for e in keyword.value.elts if isinstance(e, ast.Constant)
-                    )
-            function.routes.append(
-                Route(model.framework, str(node.args[0].value), methods, model.response_cwe)
-            )

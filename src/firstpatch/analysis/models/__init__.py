@@ -73,10 +73,18 @@ class SanitizerModel:
 
 @dataclass(frozen=True, slots=True)
 class RouteModel:
+    """How a framework declares its HTTP handlers and hands them the request."""
+
     framework: str
-    decorators: frozenset[str]
-    register: str
-    response_cwe: int
+    decorators: frozenset[str] = frozenset()  # @app.get("/x") and the like
+    app_types: frozenset[str] = frozenset()  # what the decorated object must be (empty: anything)
+    register: frozenset[str] = frozenset()  # app.add_url_rule("/x", view_func=f): method names
+    register_functions: frozenset[str] = frozenset()  # django.urls.path("x/", view): function names
+    handler_bases: frozenset[str] = frozenset()  # classes whose methods below are handlers
+    handler_methods: frozenset[str] = frozenset()
+    request_type: str = ""  # the type of the handler's request parameter ("" : a global proxy)
+    parameters_are_inputs: bool = False  # FastAPI: each parameter is a query, path or body input
+    response_cwe: int = 0  # what a returned string is (79: an HTML body); 0: not a sink
 
 
 @dataclass
@@ -147,10 +155,20 @@ def _add(catalog: Catalog, document: dict[str, Any], filename: str) -> None:
             )
         )
     if routes := document.get("routes"):
-        route = RouteModel(
-            framework, frozenset(routes["decorators"]), routes["register"], int(routes["response_cwe"])
+        catalog.routes.append(
+            RouteModel(
+                framework,
+                decorators=frozenset(routes.get("decorators", ())),
+                app_types=frozenset(routes.get("app_types", ())),
+                register=frozenset(routes.get("register", ())),
+                register_functions=frozenset(routes.get("register_functions", ())),
+                handler_bases=frozenset(routes.get("handler_bases", ())),
+                handler_methods=frozenset(routes.get("handler_methods", ())),
+                request_type=routes.get("request_type", ""),
+                parameters_are_inputs=bool(routes.get("parameters_are_inputs", False)),
+                response_cwe=int(routes.get("response_cwe", 0)),
+            )
         )
-        catalog.routes.append(route)
 
 
 @functools.cache
