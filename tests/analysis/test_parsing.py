@@ -236,3 +236,9 @@ def test_a_huge_line_parses() -> None:
 
 def test_unterminated_fstring_with_newer_syntax_is_a_failure() -> None:
     failure('x = f"{d["k"]\n')
+
+
+def test_public_names_are_pinned() -> None:
+    from firstpatch.analysis import parsing
+
+    assert sorted(parsing.__all__) == ["ParseFailure", "ParsedModule", "ParserKind", "parse_module"]
