@@ -26,12 +26,14 @@ from firstpatch.model import (
     Finding,
     FindingKind,
     Fingerprint,
+    InputKind,
     Skipped,
     fingerprint,
 )
 from firstpatch.target import Target
 
 MAX_ROUNDS_PER_FUNCTION = 12
+_PROGRAM_INPUTS = frozenset({InputKind.ARGV, InputKind.ENV, InputKind.STDIN})
 
 
 class TaintAnalyzer(Analyzer):
@@ -146,7 +148,20 @@ def module_constants(module: Module) -> dict[str, object]:
 
 
 def _entry_point(flow: Flow, program: Program, callers: dict[str, set[str]]) -> EntryPoint | None:
-    """The route whose request the source reads: its own function, or the nearest caller."""
+    """The route whose request the source reads (its own function, or the nearest caller), or
+    the program itself when the input is its command line, environment or standard input."""
+    if flow.source.model.input in _PROGRAM_INPUTS:
+        function = program.functions.get(flow.source.function)
+        if function is not None:
+            return EntryPoint(
+                framework="cli",
+                function=function.qualname,
+                location=location(function.module, function.node, whole_line=True),
+                route="",
+                methods=(),
+                input_kind=flow.source.model.input,
+                parameter=flow.source.parameter,
+            )
     seen = {flow.source.function}
     frontier: Iterable[str] = [flow.source.function]
     while frontier:

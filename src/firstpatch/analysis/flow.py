@@ -294,6 +294,8 @@ class FunctionFlow:
             name = self.dotted(value.func)
             if name and (cls := project_class(self.program, name)):
                 self.types[path] = cls
+            elif name in self.catalog.library_types:
+                self.types[path] = name
             if name in containers.EMPTY_CONSTRUCTORS and not value.args and not value.keywords:
                 state.shapes[path] = -1 if not name.endswith("list") else 0
             if name in _URL_PARSERS and value.args and (origin := access_path(value.args[0])):

@@ -203,4 +203,32 @@ def build_program(modules: list[Module], catalog: Catalog) -> Program:
                 program.classes[qualname] = node
                 continue
             program.functions[qualname] = Function(qualname, module, node, class_name)
+        if top_level := _module_body(module):
+            program.functions[top_level.qualname] = top_level
     return program
+
+
+MODULE_BODY = "<module>"
+
+
+def _module_body(module: Module) -> Function | None:
+    """The module's top-level statements as a function of their own, so that scripts (whose
+    flows run at import time or under `if __name__ == "__main__":`) are analysed too."""
+    body = [
+        s
+        for s in module.tree.body
+        if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    if not any(
+        isinstance(s, ast.Expr | ast.Assign | ast.If | ast.For | ast.While | ast.With | ast.Try) for s in body
+    ):
+        return None
+    empty = ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
+    )
+    node = ast.FunctionDef(
+        name=MODULE_BODY, args=empty, body=body, decorator_list=[], returns=None, type_comment=None
+    )
+    node.lineno, node.col_offset = body[0].lineno, 0
+    node.end_lineno, node.end_col_offset = body[-1].end_lineno, body[-1].end_col_offset
+    return Function(f"{module.name}.{MODULE_BODY}", module, node)

@@ -91,6 +91,10 @@ class InputKind(enum.StrEnum):
     HEADER = "header"
     PATH = "path"
     FILE = "file"
+    ARGV = "argv"
+    ENV = "env"
+    STDIN = "stdin"
+    STORED = "stored"  # read back from a file or a socket: lower confidence
 
 
 class StepKind(enum.StrEnum):

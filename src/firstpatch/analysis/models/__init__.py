@@ -98,6 +98,19 @@ class Catalog:
     stores: dict[str, StoreSinkModel] = field(default_factory=dict)
     flags: list[FlagModel] = field(default_factory=list)
 
+    @functools.cached_property
+    def library_types(self) -> frozenset[str]:
+        """Library classes the models name members of (argparse.ArgumentParser): a local built
+        by one of these constructors is typed by it."""
+        names = [*self.sources, *self.sinks_by_name]
+        return frozenset(
+            ".".join(parts[:cut])
+            for name in names
+            for parts in [name.split(".")]
+            for cut in range(2, len(parts))
+            if parts[cut - 1][:1].isupper()
+        )
+
     def canonical(self, name: str) -> str:
         """`name` with the longest aliased prefix replaced (flask.globals.request → flask.request)."""
         parts = name.split(".")
