@@ -163,12 +163,12 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, Prices]]:
     llm = data.get("llm", {})
     if not isinstance(llm, dict):
         raise AgentConfigError(f"{_where(path, text, 'llm')}: [llm] must be a table")
-    for key in sorted(set(llm) - _LLM_KEYS):
-        raise AgentConfigError(f"{_where(path, text, key)}: unknown key {key!r} in [llm]")
-    if "api_key" in text and re.search(r"^\s*api_key\s*=", text, re.MULTILINE):
+    if "api_key" in llm:
         raise AgentConfigError(
             f"{_where(path, text, 'api_key')}: keys belong in the environment, not in a file"
         )
+    for key in sorted(set(llm) - _LLM_KEYS):
+        raise AgentConfigError(f"{_where(path, text, key)}: unknown key {key!r} in [llm]")
     prices: dict[str, Prices] = {}
     table = data.get("prices", {})
     if not isinstance(table, dict):

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from firstpatch.analysis.flow import location
+from firstpatch.analysis.declared_types import collect_class_types
+from firstpatch.analysis.entrypoints import attach_routes
+from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import load_catalog
 from firstpatch.analysis.parsing import ParseFailure, parse_module
 from firstpatch.analysis.program import Function, FunctionNode, Module, Program, build_program, module_name
@@ -32,6 +34,7 @@ class Refused(Exception):
 class Route:
     """One HTTP entry point: a handler and one URL rule it serves."""
 
+    framework: str
     function: str
     rule: str
     methods: tuple[str, ...]
@@ -39,7 +42,9 @@ class Route:
     line: int
 
     def entry_point(self) -> EntryPoint:
-        return EntryPoint("flask", self.function, Location(self.path, self.line), self.rule, self.methods)
+        return EntryPoint(
+            self.framework, self.function, Location(self.path, self.line), self.rule, self.methods
+        )
 
 
 class Workspace:
@@ -60,7 +65,12 @@ class Workspace:
                 continue
             name, is_package = module_name(relative)
             modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
-        return build_program(modules, load_catalog())
+        # The same three steps as the taint engine: routes are attached once the types of the
+        # application objects (Flask, Blueprint, APIRouter, ...) are known.
+        catalog = load_catalog()
+        program = build_program(modules, catalog)
+        attach_routes(program, catalog, collect_class_types(program, catalog))
+        return program
 
     @cached_property
     def routes(self) -> tuple[Route, ...]:
@@ -69,6 +79,7 @@ class Workspace:
             for route in function.routes:
                 found.append(
                     Route(
+                        route.framework,
                         function.qualname,
                         route.rule,
                         route.methods,
