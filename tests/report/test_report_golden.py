@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from firstpatch.model import Run
 from firstpatch.report import (
     CycloneDxReporter,
+    HtmlReporter,
     JsonReporter,
     JunitReporter,
     MarkdownReporter,
@@ -126,3 +129,14 @@ def test_osv_draft_matches_golden(sample_run: Run, update_golden: bool) -> None:
         _mask_text(json.dumps(masked, indent=2, ensure_ascii=False), sample_run) + "\n",
         update_golden,
     )
+
+
+def test_html_report_matches_golden(sample_run: Run, update_golden: bool) -> None:
+    # The report counts deadline days from the run's end: a fixed end keeps the golden stable.
+    finished = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    run = dataclasses.replace(sample_run, started=finished - timedelta(seconds=3), finished=finished)
+    text = HtmlReporter().render(run).replace(f"firstpatch {run.tool_version}", f"firstpatch {MASK}")
+    # The inline style and script are our own files, checked by hash in the CSP line; the golden
+    # file is about the markup around them.
+    text = re.sub(r"(<style>|<script>).*?(</style>|</script>)", rf"\1{MASK}\2", text, flags=re.S)
+    _check("run.html", _mask_text(text, run), update_golden)

@@ -12,6 +12,7 @@ from firstpatch.report import (
     DEFAULT_FORMAT,
     REPORTERS,
     CycloneDxReporter,
+    HtmlReporter,
     JsonReporter,
     JunitReporter,
     MarkdownReporter,
@@ -32,6 +33,7 @@ EXPECTED = {
     "cyclonedx": CycloneDxReporter,
     "vex": VexReporter,
     "osv-draft": OsvDraftReporter,
+    "html": HtmlReporter,
 }
 
 
@@ -40,6 +42,8 @@ def test_public_api_is_pinned() -> None:
         "DEFAULT_FORMAT",
         "REPORTERS",
         "CycloneDxReporter",
+        "Deadline",
+        "HtmlReporter",
         "InvalidReportError",
         "JsonReporter",
         "JunitReporter",

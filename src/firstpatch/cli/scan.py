@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -20,12 +20,25 @@ from rich.progress import (
 from firstpatch.cli.app import app, error, stderr, write_atomically
 from firstpatch.errors import ExitCode
 from firstpatch.model import Run, Severity
+from firstpatch.report import DEFAULT_FORMAT, REPORTERS
 
-
-class Format(enum.StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    SARIF = "sarif"
+if TYPE_CHECKING:
+    # What the type checker sees (it cannot read members built at run time); the choices
+    # themselves come from the registry below.
+    class Format(enum.StrEnum):
+        TABLE = "table"
+        JSON = "json"
+        SARIF = "sarif"
+        MARKDOWN = "markdown"
+        JUNIT = "junit"
+        CYCLONEDX = "cyclonedx"
+        VEX = "vex"
+        OSV_DRAFT = "osv-draft"
+        HTML = "html"
+else:
+    # One choice per registered reporter: a new reporter is a new `--format` without editing this file.
+    Format = enum.StrEnum("Format", {name.upper().replace("-", "_"): name for name in REPORTERS})
+_DEFAULT_FORMAT = Format(DEFAULT_FORMAT)
 
 
 class FailOn(enum.StrEnum):
@@ -53,7 +66,7 @@ class RichProgress:
 @app.command()
 def scan(
     path: Annotated[Path, typer.Argument(help="The project folder to scan.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TABLE,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = _DEFAULT_FORMAT,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
     ] = None,
@@ -120,13 +133,17 @@ def _store(run: Run, db: str | None) -> None:
 
 def _write_report(run: Run, format: Format, output: Path | None) -> None:
     from firstpatch.analysis.rules import RULES
-    from firstpatch.report import Reporter, SarifReporter, TableReporter, reporter_for
+    from firstpatch.report import Reporter, SarifReporter, TableReporter, reporter_for, write_drafts
 
     reporter: Reporter
     if format is Format.TABLE:
         reporter = TableReporter(color=output is None and sys.stdout.isatty())
     elif format is Format.SARIF:
         reporter = SarifReporter(rule_docs={rule.id: rule.description for rule in RULES})
+    elif format is Format.OSV_DRAFT and output is not None and output.is_dir():
+        # An existing folder gets one advisory file per finding, ready to send one by one.
+        write_drafts(run, output)
+        return
     else:
         reporter = reporter_for(format.value)
     text = reporter.render(run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from firstpatch.report.html_charts import Deadline
+from firstpatch.report.html_report import HtmlReporter
 from firstpatch.report.interface import InvalidReportError, Reporter, ReportError
 from firstpatch.report.json_report import JsonReporter
 from firstpatch.report.junit import JunitReporter
@@ -27,6 +29,7 @@ REPORTERS: dict[str, Reporter] = {
         CycloneDxReporter(),
         VexReporter(),
         OsvDraftReporter(),
+        HtmlReporter(),
     )
 }
 
@@ -44,6 +47,8 @@ __all__ = [
     "DEFAULT_FORMAT",
     "REPORTERS",
     "CycloneDxReporter",
+    "Deadline",
+    "HtmlReporter",
     "InvalidReportError",
     "JsonReporter",
     "JunitReporter",
