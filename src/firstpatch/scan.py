@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from firstpatch import __version__, inventory, patch, prove
-from firstpatch.advisories.findings import dependency_findings
+from firstpatch.advisories.findings import audit
 from firstpatch.advisories.snapshot import SnapshotSource
 from firstpatch.analysis.engine import TaintAnalyzer
 from firstpatch.errors import TargetError
@@ -60,7 +60,7 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
     progress.stage("inventory")
     components, problems = inventory.collect(target)
     progress.stage("known vulnerabilities")
-    dependencies = dependency_findings(components, SnapshotSource())
+    known = audit(components, SnapshotSource())
     progress.stage("analysis")
     analyzer = TaintAnalyzer()
     analysis = analyzer.analyze(target)
@@ -81,9 +81,9 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
         started=started,
         finished=datetime.now(UTC),
         tool_version=__version__,
-        findings=ranked((*dependencies, *code)),
+        findings=ranked((*known.findings, *code)),
         components=components,
-        skipped=(*problems, *analysis.skipped),
+        skipped=(*problems, *known.skipped, *analysis.skipped),
         stages=(*stages, "rank"),
     )
     return ScanOutcome(run, problems)

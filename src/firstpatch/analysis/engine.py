@@ -22,11 +22,13 @@ from firstpatch.analysis.program import Function, Module, Program, build_program
 from firstpatch.analysis.rules import RULES, RULES_BY_CWE
 from firstpatch.analysis.taint import Flow, Summary
 from firstpatch.model import (
+    Confidence,
     EntryPoint,
     Finding,
     FindingKind,
     Fingerprint,
     InputKind,
+    Severity,
     Skipped,
     fingerprint,
 )
@@ -34,6 +36,13 @@ from firstpatch.target import Target
 
 MAX_ROUNDS_PER_FUNCTION = 12
 _PROGRAM_INPUTS = frozenset({InputKind.ARGV, InputKind.ENV, InputKind.STDIN})
+_LOWER = {
+    Severity.CRITICAL: Severity.HIGH,
+    Severity.HIGH: Severity.MEDIUM,
+    Severity.MEDIUM: Severity.LOW,
+    Severity.LOW: Severity.LOW,
+    Severity.NONE: Severity.NONE,
+}
 
 
 class TaintAnalyzer(Analyzer):
@@ -197,12 +206,15 @@ def _finding(flow: Flow, program: Program, callers: dict[str, set[str]]) -> Find
         if source.parameter
         else (f"{source.model.input.value} input")
     )
+    # Command-line arguments, the environment and stdin are usually the operator's own input:
+    # such flows are reported, but a level lower and with low confidence.
+    local = source.model.input in _PROGRAM_INPUTS
     return Finding(
         kind=FindingKind.CODE,
         rule_id=rule.id,
         title=rule.title,
-        severity=rule.severity,
-        confidence=rule.confidence,
+        severity=_LOWER[rule.severity] if local else rule.severity,
+        confidence=Confidence.LOW if local else rule.confidence,
         location=flow.sink.location,
         fingerprint=fingerprint(rule.id, flow.sink.location.path, flow.sink.code, source.code),
         cwe=rule.cwe,

@@ -226,7 +226,7 @@ class FunctionFlow:
         if decided is not None:  # a branch that can never run carries no taint
             self._block(body if decided else orelse, state)
             return
-        when_true, when_false = guards.facts(test, state.consts, access_path)
+        when_true, when_false = guards.facts(test, state.consts, access_path, self._validated)
         other = state.copy()
         self._apply(when_true, state)
         self._apply(when_false, other)
@@ -240,6 +240,16 @@ class FunctionFlow:
             state.replace_with(other)
         elif not orelse_ends:
             state.merge(other)
+
+    def _validated(self, call: ast.Call) -> guards.Facts:
+        name = self.dotted(call.func)
+        validator = self.catalog.validators.get(name) if name else None
+        if validator is None:
+            return []
+        arg = call.args[validator.arg] if validator.arg < len(call.args) else None
+        arg = next((k.value for k in call.keywords if validator.keyword and k.arg == validator.keyword), arg)
+        path = access_path(arg) if arg is not None else None
+        return [(path, validator.cwes)] if path else []
 
     def _apply(self, facts: guards.Facts, state: State) -> None:
         for path, cwes in facts:
@@ -346,7 +356,7 @@ class FunctionFlow:
                 decided = truth(test, state.consts)
                 if decided is not None:
                     return self._expr(body if decided else orelse, state)
-                when_true, when_false = guards.facts(test, state.consts, access_path)
+                when_true, when_false = guards.facts(test, state.consts, access_path, self._validated)
                 yes, no = state.copy(), state.copy()
                 self._apply(when_true, yes)
                 self._apply(when_false, no)
@@ -390,7 +400,7 @@ class FunctionFlow:
             self._assign(generator.target, None, self._expr(generator.iter, scope), scope)
             for condition in generator.ifs:
                 self._expr(condition, scope)
-                self._apply(guards.facts(condition, scope.consts, access_path)[0], scope)
+                self._apply(guards.facts(condition, scope.consts, access_path, self._validated)[0], scope)
         return scope
 
     def dotted(self, node: ast.expr) -> str | None:

@@ -24,23 +24,28 @@ _PATH_WRAPPERS = frozenset({"str", "realpath", "abspath", "normpath", "resolve",
 _SAFE_PATTERN = re.compile(r"^\^?(\[[\w\-]*\]|\\[dw]|[\w\-])+([*+?]|\{\d+(,\d*)?\})?\$?$")
 
 PathOf = Callable[[ast.expr], str | None]
+Validated = Callable[[ast.Call], Facts]  # facts a call to a modelled validator proves when true
 
 
-def facts(test: ast.expr, consts: Mapping[str, object], path_of: PathOf) -> tuple[Facts, Facts]:
+def facts(
+    test: ast.expr, consts: Mapping[str, object], path_of: PathOf, validated: Validated | None = None
+) -> tuple[Facts, Facts]:
     """(facts when `test` is true, facts when it is false)."""
     match test:
         case ast.UnaryOp(op=ast.Not(), operand=operand):
-            when_true, when_false = facts(operand, consts, path_of)
+            when_true, when_false = facts(operand, consts, path_of, validated)
             return when_false, when_true
         case ast.BoolOp(op=ast.And(), values=values):
-            parts = [facts(v, consts, path_of) for v in values]
+            parts = [facts(v, consts, path_of, validated) for v in values]
             return [f for true, _ in parts for f in true], _common([false for _, false in parts])
         case ast.BoolOp(op=ast.Or(), values=values):
-            parts = [facts(v, consts, path_of) for v in values]
+            parts = [facts(v, consts, path_of, validated) for v in values]
             when_false = [f for _, false in parts for f in false] + _quoted_literal(values, path_of)
             return _common([true for true, _ in parts]), when_false
         case ast.Compare(left=left, ops=[op], comparators=[right]):
             return _comparison(left, op, right, consts, path_of)
+        case ast.Call() if validated is not None and (proven := validated(test)):
+            return proven, []
         case ast.Call(func=ast.Attribute(attr=attr, value=receiver), args=args):
             return _method_check(attr, receiver, args, path_of), []
         case ast.Call(func=func, args=[*args]) if (

@@ -47,6 +47,16 @@ class SinkModel:
 
 
 @dataclass(frozen=True, slots=True)
+class ValidatorModel:
+    """A function whose true result proves an argument safe (`url_has_allowed_host_and_scheme`)."""
+
+    name: str
+    cwes: frozenset[int]
+    arg: int = 0
+    keyword: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class StoreSinkModel:
     """A mapping that must not receive tainted keys or values (`session[key] = value`)."""
 
@@ -96,6 +106,7 @@ class Catalog:
     aliases: dict[str, str] = field(default_factory=dict)
     routes: list[RouteModel] = field(default_factory=list)
     stores: dict[str, StoreSinkModel] = field(default_factory=dict)
+    validators: dict[str, ValidatorModel] = field(default_factory=dict)
     flags: list[FlagModel] = field(default_factory=list)
 
     @functools.cached_property
@@ -155,6 +166,11 @@ def _add(catalog: Catalog, document: dict[str, Any], filename: str) -> None:
     for entry in document.get("sanitizers") or ():
         cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
         catalog.sanitizers[entry["name"]] = SanitizerModel(entry["name"], cwes)
+    for entry in document.get("validators") or ():
+        cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
+        catalog.validators[entry["name"]] = ValidatorModel(
+            entry["name"], cwes, int(entry.get("arg", 0)), entry.get("keyword", "")
+        )
     for entry in document.get("stores") or ():
         catalog.stores[entry["name"]] = StoreSinkModel(entry["name"], int(entry["cwe"]))
     for entry in document.get("flags") or ():
