@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,14 @@ _TOKEN_ASSIGNMENT = re.compile(
     r"""(?i)\b\w*(?:token|credential|bearer|signing_key|secret_key)\w*["']?\s*[:=]\s*[rbu]?["']([^"'\s]{6,})["']"""
 )
 _PLACEHOLDER = re.compile(r"\{secret:(\d+)\}")
+# Source lines worth handing to detect-secrets: a quoted value next to a word it (or we) treat
+# as secret, or a quoted value that looks like a key format or a long random string. Its
+# per-line plugin dispatch is too slow to run over every line of a large tree.
+_QUOTED = re.compile(r"""["'][^"'\s]{6,}["']""")
+_CANDIDATE_LINE = re.compile(
+    r"(?i)pass|pwd|secret|api_?key|auth|priv|token|credential|bearer|contrase|-----BEGIN|AKIA|ghp_|xox[abp]|"
+    r"""sk_live|sk-|AIza|eyJ|["'][A-Za-z0-9+/=_\-]{20,}["']"""
+)
 
 
 class Redactor:
@@ -69,20 +78,37 @@ class Redactor:
 
 
 def find_secrets(root: Path) -> set[str]:
-    """Secret values in the target's text files (read as text through `Target`'s rules)."""
+    """Secret values in the target's text files (read as text through `Target`'s rules).
+
+    Configuration files go to detect-secrets whole (it parses YAML and INI itself). Of the Python
+    files only the candidate lines go, gathered into one scratch file, so that its filters still
+    judge them as Python source while a large tree costs one scan instead of one per file.
+    """
     from detect_secrets.core.scan import scan_file
     from detect_secrets.settings import default_settings
 
     target = Target.open(root)
     found: set[str] = set()
+    candidates: list[str] = []
     # detect-secrets logs a warning per unreadable file; the agent only wants the values.
     logging.getLogger("detect-secrets").setLevel(logging.ERROR)
-    with default_settings():
+    with default_settings(), tempfile.TemporaryDirectory(prefix="firstpatch-secrets-") as scratch:
         for path in target.files(suffixes=_TEXT_SUFFIXES, names=_TEXT_NAMES):
-            found.update(secret.secret_value for secret in scan_file(str(path)) if secret.secret_value)
             text = target.read_text(path)
-            if text is not None:
-                found.update(_token_assignments(text))
+            if text is None:
+                continue
+            found.update(_token_assignments(text))
+            if path.suffix == ".py":
+                candidates += (
+                    line
+                    for line in text.splitlines()
+                    if _QUOTED.search(line) and _CANDIDATE_LINE.search(line)
+                )
+            else:
+                found.update(secret.secret_value for secret in scan_file(str(path)) if secret.secret_value)
+        lines = Path(scratch) / "candidates.py"
+        lines.write_text("\n".join(candidates) + "\n", encoding="utf-8")
+        found.update(secret.secret_value for secret in scan_file(str(lines)) if secret.secret_value)
     return found
 
 
