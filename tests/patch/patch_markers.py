@@ -3,8 +3,9 @@
     x = eval(text)  # sink: 94 eval(
     run(f"ping {host}")  # step: run(
 
-`# sink: <cwe> <text>` marks the sink: the smallest expression on that line whose source
-starts with <text>. `# step: <text>` adds a trace step, in file order, before the sink.
+`# sink: <cwe> <text>` marks the sink: on that line, the innermost call whose source starts
+with <text> when <text> ends in "(", else the outermost expression starting with <text>.
+`# step: <text>` adds a trace step, found the same way, before the sink.
 `# expect: no fix -- <why>` says that no fixer may change the file. Positions are taken with
 the standard `ast` module, independently of the libcst code under test, and converted to the
 finding's convention: 1-based columns counting characters, end exclusive.
@@ -45,18 +46,23 @@ class Case:
 
 def locate(path: str, source: str, line: int, text: str) -> Location:
     lines = source.splitlines()
-    best: tuple[int, int, ast.expr] | None = None
+    # `text(`: the innermost call starting so (the sink call, not a method chained onto it);
+    # any other text: the outermost expression (a whole returned f-string or concatenation).
+    call = text.endswith("(")
+    best: tuple[tuple[int, int], ast.expr] | None = None
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.expr) or node.lineno != line or node.end_lineno is None:
+            continue
+        if call and not isinstance(node, ast.Call):
             continue
         segment = ast.get_source_segment(source, node) or ""
         if segment.startswith(text):
             size = (node.end_lineno, node.end_col_offset or 0)
-            if best is None or size < best[:2]:
-                best = (*size, node)
+            if best is None or (size < best[0] if call else size > best[0]):
+                best = (size, node)
     if best is None:
         raise LookupError(f"{path}:{line}: no expression starts with {text!r}")
-    node = best[2]
+    node = best[1]
     assert node.end_lineno is not None
     assert node.end_col_offset is not None
 

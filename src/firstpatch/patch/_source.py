@@ -6,6 +6,7 @@ Findings locate their sink with 1-based lines and columns (end exclusive); libcs
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import TypeVar
 
@@ -38,13 +39,10 @@ class SourceFile:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))
         self.scopes: dict[cst.CSTNode, Scope | None] = dict(wrapper.resolve(ScopeProvider))
 
-    @classmethod
-    def parse(cls, path: str, text: str) -> SourceFile | None:
+    @staticmethod
+    def parse(path: str, text: str) -> SourceFile | None:
         """None when the file is not valid Python: there is nothing to rewrite then."""
-        try:
-            return cls(path, text)
-        except cst.ParserSyntaxError:
-            return None
+        return _parse(path, text)
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
@@ -52,18 +50,18 @@ class SourceFile:
     # -- finding nodes ---------------------------------------------------------------------
 
     def nodes_starting(self, location: Location) -> list[cst.CSTNode]:
-        """Nodes starting where `location` starts, innermost first; those that also end
-        where it ends come before the rest."""
+        """Nodes spanning exactly `location`, innermost first; when the location has no end,
+        every node starting where it starts."""
         start = (location.line, location.column - 1)
         end = (location.end_line, location.end_column - 1) if location.end_line else None
-        found: list[tuple[bool, int, cst.CSTNode]] = []
+        found: list[tuple[int, cst.CSTNode]] = []
         for node, where in self.positions.items():
             if (where.start.line, where.start.column) != start:
                 continue
-            exact = end is not None and (where.end.line, where.end.column) == end
-            found.append((not exact, self._size(where), node))
-        found.sort(key=lambda item: (item[0], item[1]))
-        return [node for _, _, node in found]
+            if end is None or (where.end.line, where.end.column) == end:
+                found.append((self._size(where), node))
+        found.sort(key=lambda item: item[0])
+        return [node for _, node in found]
 
     def nodes_at(self, location: Location, kind: type[N]) -> list[N]:
         return [node for node in self.nodes_starting(location) if isinstance(node, kind)]
@@ -216,3 +214,14 @@ class SourceFile:
 
     def bindings_besides_parameter(self, name: cst.Name) -> list[cst.CSTNode]:
         return [node for node in self.bindings(name) if not isinstance(node, cst.Param)]
+
+
+# Parsing with metadata is libcst's slow part (about a second for a few hundred lines), and a
+# file with several findings is read once per finding: keep the last few. A SourceFile is
+# never changed after it is built (edits make new trees), so sharing one is safe.
+@functools.lru_cache(maxsize=8)
+def _parse(path: str, text: str) -> SourceFile | None:
+    try:
+        return SourceFile(path, text)
+    except cst.ParserSyntaxError:
+        return None

@@ -58,7 +58,8 @@ _SUBPROCESS = frozenset(
 )
 # Sinks whose result depends on the shell (a pipe, captured text): only quoting fits them.
 _QUOTE_ONLY = frozenset({"os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"})
-_SANITISED = frozenset({"shlex.quote", "pipes.quote", "builtins.int", "builtins.float", "builtins.len"})
+_SHELL_QUOTES = frozenset({"shlex.quote", "pipes.quote"})
+_SANITISED = _SHELL_QUOTES | {"builtins.int", "builtins.float", "builtins.len"}
 # Characters the shell gives a meaning outside quotes; `$`, `` ` `` and `\` keep it inside "".
 _META = frozenset("|&;<>()$`\\*?[]{}~#!\n\r")
 _META_IN_DOUBLE = frozenset("$`\\")
@@ -107,7 +108,9 @@ class CommandFixer(CodemodFixer):
         sink_editor, site_editor = editors[source.path], editors[site.source.path]
 
         words = _words(tokens)
-        if words is not None and site.listable and not names & _QUOTE_ONLY:
+        # A value already quoted for the shell would keep its quotes as an argument.
+        quoted = any(site.source.calls_one_of(value.expression, _SHELL_QUOTES) for value in site.built.values)
+        if words is not None and site.listable and not quoted and not names & _QUOTE_ONLY:
             listed = _as_list(site.source, words)
             if listed is not None and _listify(
                 sink_editor, call, arg, site, listed, bool(names & _SUBPROCESS)

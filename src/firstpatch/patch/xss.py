@@ -16,18 +16,23 @@ from __future__ import annotations
 import libcst as cst
 
 from firstpatch.model import Finding
-from firstpatch.patch._base import CodemodFixer, finish
+from firstpatch.patch._base import CodemodFixer, callee, finish
 from firstpatch.patch._edit import Editor
 from firstpatch.patch._source import SourceFile
 from firstpatch.patch._strings import NUMERIC_SPEC, Built, Value, decompose, is_text
 from firstpatch.patch.interface import Fix, Reader
 
 _MARKUP_ESCAPES = ("markupsafe.escape", "flask.escape", "jinja2.escape", "werkzeug.utils.escape")
+# Calls that make a response of their first argument: the HTML is built there.
+_RESPONSES = frozenset({"make_response", "Response", "HTMLResponse", "HttpResponse"})
 # Calls whose result is already safe to paste into HTML.
 _SAFE = frozenset(
     {
         *_MARKUP_ESCAPES,
         "html.escape",
+        # escape() returns Markup unchanged: wrapping it would change nothing.
+        "markupsafe.Markup",
+        "flask.Markup",
         "builtins.int",
         "builtins.float",
         "builtins.len",
@@ -89,8 +94,8 @@ def _builders(source: SourceFile, finding: Finding) -> list[Built]:
         if not isinstance(expression, cst.BaseExpression):
             continue
         candidates = [expression]
-        if isinstance(expression, cst.Call) and expression.args:
-            candidates.append(expression.args[0].value)  # make_response(html), Response(html)
+        if isinstance(expression, cst.Call) and expression.args and callee(expression) in _RESPONSES:
+            candidates.append(expression.args[0].value)
         for candidate in candidates:
             built = decompose(candidate)
             if built is not None:
