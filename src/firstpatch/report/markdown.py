@@ -9,6 +9,7 @@ left out first, and the comment says how many.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 from urllib.parse import quote
 
@@ -44,16 +45,32 @@ class MarkdownReporter(Reporter):
 
 def _fit(head: str, rows: list[str], details: list[str], skipped: str, limit: int) -> str:
     """The whole comment if it fits; otherwise the details, then table rows, of the lowest-risk
-    findings are left out (they come last), with a line that says so."""
-    kept_rows, kept_details = len(rows), len(details)
-    while True:
-        text = _assemble(head, rows[:kept_rows], details[:kept_details], skipped, len(rows))
-        if len(text) <= limit or kept_rows == 0:
-            return text
-        if kept_details > 0:
-            kept_details -= 1
+    findings are left out (they come last), with a line that says so. The length only grows
+    with what is kept, so the most that fits is found by bisection."""
+
+    def text(kept_rows: int, kept_details: int) -> str:
+        return _assemble(head, rows[:kept_rows], details[:kept_details], skipped, len(rows))
+
+    whole = text(len(rows), len(details))
+    if len(whole) <= limit:
+        return whole
+    if len(text(len(rows), 0)) <= limit:
+        kept = _most_that_fits(len(details), lambda n: len(text(len(rows), n)) <= limit)
+        return text(len(rows), kept)
+    kept = _most_that_fits(len(rows), lambda n: len(text(n, 0)) <= limit)
+    return text(kept, 0)
+
+
+def _most_that_fits(upper: int, fits: Callable[[int], bool]) -> int:
+    """The largest n in [0, upper] with fits(n), given that fits holds for every smaller n."""
+    low, high = 0, upper
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
         else:
-            kept_rows -= 1
+            high = middle - 1
+    return low
 
 
 def _assemble(head: str, rows: list[str], details: list[str], skipped: str, total: int) -> str:
