@@ -6,21 +6,19 @@ re-analysed whenever the summary of a function it calls changes, which also sett
 
 from __future__ import annotations
 
-import ast
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 
-from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value
-from firstpatch.analysis.declared_types import ClassTypes, collect_class_types
+from firstpatch.analysis.declared_types import collect_class_types
 from firstpatch.analysis.entrypoints import attach_routes
-from firstpatch.analysis.flow import FunctionFlow, FunctionResult
 from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, load_catalog
 from firstpatch.analysis.parsing import ParseFailure, parse_module
 from firstpatch.analysis.program import Function, Module, Program, build_program, module_name
 from firstpatch.analysis.rules import RULES, RULES_BY_CWE
-from firstpatch.analysis.taint import Flow, Summary
+from firstpatch.analysis.solver import Solver, default_jobs
+from firstpatch.analysis.taint import Flow
 from firstpatch.model import (
     Confidence,
     EntryPoint,
@@ -34,7 +32,6 @@ from firstpatch.model import (
 )
 from firstpatch.target import Target
 
-MAX_ROUNDS_PER_FUNCTION = 12
 _PROGRAM_INPUTS = frozenset({InputKind.ARGV, InputKind.ENV, InputKind.STDIN})
 _LOWER = {
     Severity.CRITICAL: Severity.HIGH,
@@ -46,8 +43,9 @@ _LOWER = {
 
 
 class TaintAnalyzer(Analyzer):
-    def __init__(self, catalog: Catalog | None = None) -> None:
+    def __init__(self, catalog: Catalog | None = None, jobs: int | None = None) -> None:
         self.catalog = catalog or load_catalog()
+        self.jobs = default_jobs() if jobs is None else jobs
 
     def rules(self) -> tuple[Rule, ...]:
         return RULES
@@ -57,7 +55,7 @@ class TaintAnalyzer(Analyzer):
         program = build_program(modules, self.catalog)
         class_types = collect_class_types(program, self.catalog)
         attach_routes(program, self.catalog, class_types)
-        results, too_deep = solve(program, self.catalog, class_types)
+        results, too_deep = Solver(program, self.catalog, class_types).solve(self.jobs)
         callers: dict[str, set[str]] = defaultdict(set)
         for caller, result in results.items():
             for callee in result.callees:
@@ -87,73 +85,6 @@ def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:
         name, is_package = module_name(relative)
         modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
     return modules, skipped
-
-
-def solve(
-    program: Program, catalog: Catalog, class_types: ClassTypes
-) -> tuple[dict[str, FunctionResult], list[Skipped]]:
-    """Analyse every function until no summary changes.
-
-    A function nested too deeply for the recursive walk is skipped with its reason, not fatal.
-    """
-    skipped: dict[str, Skipped] = {}
-    summaries: dict[str, Summary] = {}
-    results: dict[str, FunctionResult] = {}
-    callers: dict[str, set[str]] = defaultdict(set)
-    rounds: dict[str, int] = defaultdict(int)
-    constants = {name: module_constants(module) for name, module in program.modules.items()}
-    queue = deque(program.functions)
-    queued = set(queue)
-    while queue:
-        qualname = queue.popleft()
-        queued.discard(qualname)
-        rounds[qualname] += 1
-        function = program.functions[qualname]
-        try:
-            consts = constants[function.module.name]
-            result = FunctionFlow(function, program, catalog, summaries, consts, class_types).run()
-        except RecursionError:
-            reason = f"function {function.node.name} is nested too deeply to analyse"
-            skipped[qualname] = Skipped(function.module.path, reason, function.node.lineno)
-            continue
-        results[qualname] = result
-        for callee in result.callees:
-            callers[callee].add(qualname)
-        if (
-            result.summary != summaries.get(qualname, Summary())
-            and rounds[qualname] < MAX_ROUNDS_PER_FUNCTION
-        ):
-            summaries[qualname] = result.summary
-            for caller in callers[qualname] - queued:
-                queue.append(caller)
-                queued.add(caller)
-    return results, list(skipped.values())
-
-
-def module_constants(module: Module) -> dict[str, object]:
-    """Module-level names bound once to a constant (or a literal collection of constants)."""
-    bindings: dict[str, list[ast.expr]] = defaultdict(list)
-    for stmt in module.tree.body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    bindings[target.id].append(stmt.value)
-        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            bindings[stmt.target.id].append(stmt.value or ast.Constant(None))
-    consts: dict[str, object] = {}
-    for name, values in bindings.items():
-        if len(values) != 1:
-            continue
-        value = values[0]
-        if isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
-            isinstance(e, ast.Constant) for e in value.elts
-        ):
-            consts[name] = tuple(e.value for e in value.elts if isinstance(e, ast.Constant))
-            continue
-        folded = fold(value, consts)
-        if folded is not UNKNOWN and is_constant_value(folded):
-            consts[name] = folded
-    return consts
 
 
 def _entry_point(flow: Flow, program: Program, callers: dict[str, set[str]]) -> EntryPoint | None:

@@ -80,9 +80,7 @@ def _decorated(function: Function, catalog: Catalog) -> None:
 def _registered(program: Program, module: Module, catalog: Catalog) -> None:
     """Registration calls: `app.add_url_rule(rule, endpoint, view)`, `router.add_get(rule, f)`,
     `path(rule, view)` / `path(rule, View.as_view())`."""
-    for node in ast.walk(module.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in module.calls:
         name = dotted_name(node.func, module, catalog)
         for model in catalog.routes:
             by_method = isinstance(node.func, ast.Attribute) and node.func.attr in model.register

@@ -72,7 +72,9 @@ class FunctionFlow:
         self.returns: Taint = CLEAN
         self.param_sinks: set[ParamSink] = set()
         self.result = FunctionResult(Summary())
-        self.locals = _local_names(function.node)
+        if function.local_names is None:
+            function.local_names = _local_names(function.node)
+        self.locals = function.local_names
         self.loop_exits: list[list[State]] = []  # per enclosing loop: states at break/continue
         self.route = function.routes[0] if function.routes else None
         self.class_types = class_types or ClassTypes()

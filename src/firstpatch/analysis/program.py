@@ -43,6 +43,7 @@ class Module:
     imports: dict[str, str] = field(default_factory=dict)  # local name → dotted target
     is_package: bool = False
     objects: dict[str, str] = field(default_factory=dict)  # module-level name → what built it
+    calls: list[ast.Call] = field(default_factory=list)  # every call in the module
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Function:
     node: FunctionNode
     class_name: str | None = None
     routes: list[Route] = field(default_factory=list)
+    local_names: frozenset[str] | None = None  # computed once, on first analysis
 
     @property
     def params(self) -> list[str]:
@@ -123,9 +125,12 @@ def _absolute(module: Module, level: int, target: str | None) -> str:
 
 
 def collect_imports(module: Module) -> None:
-    """Every import in the module, wherever it stands (functions often import locally)."""
+    """Every import in the module, wherever it stands (functions often import locally), and
+    its calls, kept for the passes that look for registrations (one walk over the tree)."""
     for node in ast.walk(module.tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call):
+            module.calls.append(node)
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
                     module.imports[alias.asname] = alias.name

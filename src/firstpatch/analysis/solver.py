@@ -1,0 +1,148 @@
+"""Function summaries solved to a fixpoint over the call graph.
+
+Every function is analysed once against empty summaries; then a worklist re-analyses the
+callers of each function whose summary changed, which also settles recursion. The first pass
+needs no summaries, so on a large program it runs in worker processes forked with the program
+already in memory (syntax trees are slower to send between processes than to parse), and only
+the small results come back.
+"""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+import sys
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value
+from firstpatch.analysis.declared_types import ClassTypes
+from firstpatch.analysis.flow import FunctionFlow, FunctionResult
+from firstpatch.analysis.models import Catalog
+from firstpatch.analysis.program import Module, Program
+from firstpatch.analysis.taint import Summary
+from firstpatch.model import Skipped
+
+MAX_ROUNDS_PER_FUNCTION = 12
+PARALLEL_FROM = 1500  # functions; below this, starting workers costs more than it saves
+
+Outcome = FunctionResult | Skipped
+
+
+@dataclass
+class Solver:
+    program: Program
+    catalog: Catalog
+    class_types: ClassTypes
+
+    def __post_init__(self) -> None:
+        self.constants = {name: module_constants(module) for name, module in self.program.modules.items()}
+
+    def analyse(self, qualname: str, summaries: Mapping[str, Summary]) -> Outcome:
+        function = self.program.functions[qualname]
+        try:
+            consts = self.constants[function.module.name]
+            return FunctionFlow(
+                function, self.program, self.catalog, summaries, consts, self.class_types
+            ).run()
+        except RecursionError:
+            reason = f"function {function.node.name} is nested too deeply to analyse"
+            return Skipped(function.module.path, reason, function.node.lineno)
+
+    def solve(self, jobs: int = 1) -> tuple[dict[str, FunctionResult], list[Skipped]]:
+        """Analyse every function until no summary changes."""
+        skipped: dict[str, Skipped] = {}
+        summaries: dict[str, Summary] = {}
+        results: dict[str, FunctionResult] = {}
+        callers: dict[str, set[str]] = defaultdict(set)
+        rounds: dict[str, int] = defaultdict(int)
+        queue: deque[str] = deque()
+
+        def record(qualname: str, outcome: Outcome) -> None:
+            rounds[qualname] += 1
+            if isinstance(outcome, Skipped):
+                skipped[qualname] = outcome
+                return
+            results[qualname] = outcome
+            for callee in outcome.callees:
+                callers[callee].add(qualname)
+
+        for qualname, outcome in self._first_pass(jobs):
+            record(qualname, outcome)
+        changed = [q for q, r in results.items() if r.summary != Summary()]
+        for qualname in changed:
+            summaries[qualname] = results[qualname].summary
+        queued = {caller for q in changed for caller in callers[q]}
+        queue.extend(sorted(queued))
+        while queue:
+            qualname = queue.popleft()
+            queued.discard(qualname)
+            outcome = self.analyse(qualname, summaries)
+            record(qualname, outcome)
+            if isinstance(outcome, Skipped):
+                continue
+            if (
+                outcome.summary != summaries.get(qualname, Summary())
+                and rounds[qualname] < MAX_ROUNDS_PER_FUNCTION
+            ):
+                summaries[qualname] = outcome.summary
+                for caller in callers[qualname] - queued:
+                    queue.append(caller)
+                    queued.add(caller)
+        return results, list(skipped.values())
+
+    def _first_pass(self, jobs: int) -> Iterable[tuple[str, Outcome]]:
+        names = list(self.program.functions)
+        if jobs < 2 or len(names) < PARALLEL_FROM or sys.platform != "linux":
+            return ((q, self.analyse(q, {})) for q in names)
+        global _FORKED  # noqa: PLW0603 - how a forked worker finds the program without pickling it
+        _FORKED = self
+        try:
+            chunks = [names[i::jobs] for i in range(jobs)]
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                return [pair for part in pool.map(_analyse_chunk, chunks) for pair in part]
+        finally:
+            _FORKED = None
+
+
+_FORKED: Solver | None = None
+
+
+def _analyse_chunk(names: list[str]) -> list[tuple[str, Outcome]]:
+    assert _FORKED is not None  # noqa: S101 - set by the parent before forking
+    return [(q, _FORKED.analyse(q, {})) for q in names]
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def module_constants(module: Module) -> dict[str, object]:
+    """Module-level names bound once to a constant (or a literal collection of constants)."""
+    bindings: dict[str, list[ast.expr]] = defaultdict(list)
+    for stmt in module.tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    bindings[target.id].append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            bindings[stmt.target.id].append(stmt.value or ast.Constant(None))
+    consts: dict[str, object] = {}
+    for name, values in bindings.items():
+        if len(values) != 1:
+            continue
+        value = values[0]
+        if isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
+            isinstance(e, ast.Constant) for e in value.elts
+        ):
+            consts[name] = tuple(e.value for e in value.elts if isinstance(e, ast.Constant))
+            continue
+        folded = fold(value, consts)
+        if folded is not UNKNOWN and is_constant_value(folded):
+            consts[name] = folded
+    return consts
