@@ -163,7 +163,7 @@ class Hunter:
             tests_left[0] -= 1
             return self._test(state, task, request, subject if isinstance(subject, Finding) else None)
 
-        toolbox = self._toolbox(state, HUNT_TOOLS, task)
+        toolbox = self._toolbox(state, HUNT_TOOLS)
         toolbox.run_test = run_test
         return self._converse(task, prompt, toolbox)
 
@@ -174,11 +174,8 @@ class Hunter:
             max_turns=self.options.max_turns, max_output_tokens=self.options.max_output_tokens,
         )  # fmt: skip
 
-    def _toolbox(self, state: _State, offered: tuple[str, ...], task: str) -> Toolbox:
-        def log(name: str, data: dict[str, Any]) -> None:
-            self.transcript.write(name, task, **data)
-
-        return Toolbox(self.workspace, self.redactor, state.findings, self.nonce, offered, log=log)
+    def _toolbox(self, state: _State, offered: tuple[str, ...]) -> Toolbox:
+        return Toolbox(self.workspace, self.redactor, state.findings, self.nonce, offered)
 
     def _test(self, state: _State, task: str, request: TestRequest, triaged: Finding | None) -> str:
         route = self.workspace.route_of(request.entry_point)
@@ -204,7 +201,7 @@ class Hunter:
         if earlier is None or earlier.status is not ProofStatus.CONFIRMED:
             state.hypotheses[key] = hypothesis
         self.transcript.write("verdict", task, hypothesis=hypothesis.to_json())
-        toolbox = self._toolbox(state, (), task)
+        toolbox = self._toolbox(state, ())
         outcome = f"{verdict.status.value}: {verdict.reason}"
         if verdict.status is ProofStatus.CONFIRMED:
             outcome += "\nThis is now a finding; do not test it again."
@@ -285,7 +282,7 @@ class Hunter:
             )
             return self.redactor.redact(_describe_patch(patch))
 
-        toolbox = self._toolbox(state, PATCH_TOOLS, task)
+        toolbox = self._toolbox(state, PATCH_TOOLS)
         toolbox.propose_patch = propose
         return self._converse(task, self._patch_prompt(finding), toolbox)
 
@@ -323,7 +320,7 @@ class Hunter:
         )  # fmt: skip
 
     def _untrusted(self, text: str, source: str) -> str:
-        return self._toolbox(_State([]), (), "").untrusted(text, source)
+        return self._toolbox(_State([]), ()).untrusted(text, source)
 
 
 def _needs_triage(finding: Finding) -> bool:

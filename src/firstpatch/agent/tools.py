@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
@@ -26,7 +26,7 @@ from firstpatch.agent.hypothesis import (
     Weakness,
 )
 from firstpatch.agent.inputs import parse_request
-from firstpatch.agent.interface import JsonObject, ToolCall, ToolResult, ToolSpec
+from firstpatch.agent.interface import ToolCall, ToolResult, ToolSpec
 from firstpatch.agent.redact import Redactor
 from firstpatch.agent.workspace import Refused, Workspace
 from firstpatch.model import Finding
@@ -211,7 +211,6 @@ class Toolbox:
     offered: tuple[str, ...]
     run_test: Callable[[TestRequest], str] | None = None
     propose_patch: Callable[[str, list[dict[str, str]]], str] | None = None
-    log: Callable[[str, JsonObject], None] = field(default=lambda name, data: None)
 
     def specs(self) -> tuple[ToolSpec, ...]:
         return tuple(SPECS[name] for name in self.offered)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,7 +15,6 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
 from firstpatch.cli.app import app, error, stderr, write_atomically
 
@@ -118,7 +116,7 @@ def agent_scan(
     _write_report(run, format, output)
     if show_hypotheses:
         to_stdout = format is Format.TABLE and output is None
-        _print_hypotheses(report, Console(file=sys.stdout if to_stdout else sys.stderr, soft_wrap=True))
+        _print_hypotheses(report, sys.stdout if to_stdout else sys.stderr)
     print(report.summary(), file=sys.stderr)
     print(f"agent: transcript and hypotheses in {report.run_dir}", file=sys.stderr)
     for problem in outcome.input_errors:
@@ -174,22 +172,24 @@ def _print_how_to(stream: object) -> None:
     print(HOW_TO_CONFIGURE.format(path=default_config_path()), file=stream)  # type: ignore[call-overload]
 
 
-def _print_hypotheses(report: AgentReport, console: Console) -> None:
+def _print_hypotheses(report: AgentReport, stream: TextIO) -> None:
+    """Plain lines rather than a table: they survive narrow terminals, CI logs and grep."""
     unproven = report.unproven
-    if not unproven:
-        console.print("No unconfirmed hypotheses.")
-        return
-    table = Table("id", "status", "weakness", "entry point", "claim (the model's words)", "why not a finding")
+    print(
+        f"{len(unproven)} hypotheses the sandbox did not confirm:"
+        if unproven
+        else "No unconfirmed hypotheses.",
+        file=stream,
+    )
     for hypothesis in unproven:
-        table.add_row(
-            hypothesis.id,
-            hypothesis.status.value,
-            f"{hypothesis.weakness.value} (CWE-{hypothesis.cwe})",
-            f"{hypothesis.entry_point.function}\n{hypothesis.entry_point.route}",
-            hypothesis.claim[:300],
-            hypothesis.verdict.reason[:300],
+        entry, what = hypothesis.entry_point, f"{hypothesis.weakness.value} (CWE-{hypothesis.cwe})"
+        print(
+            f"{hypothesis.id}  {hypothesis.status.value}  {what}  "
+            f"{entry.function} {','.join(entry.methods)} {entry.route}  ({hypothesis.attempts} attempt(s))\n"
+            f"    claim (the model's words): {' '.join(hypothesis.claim.split())[:300]}\n"
+            f"    why not a finding: {hypothesis.verdict.reason[:300]}",
+            file=stream,
         )
-    console.print(table)
 
 
 def _write_report(run: Run, format: Format, output: Path | None) -> None:
