@@ -292,8 +292,8 @@ class Hunter:
             raise TypeError(function)
         source = self._untrusted(self.workspace.handler_source(function), route.path)
         return prompts.HUNT.format(
-            function=function, methods=",".join(route.methods), rule=route.rule, path=route.path,
-            line=route.line, source=source,
+            function=function, methods=",".join(route.methods), rule=_inline(route.rule),
+            path=_inline(route.path), line=route.line, source=source,
         )  # fmt: skip
 
     def _triage_prompt(self, finding: Finding) -> str:
@@ -302,8 +302,8 @@ class Hunter:
             raise TypeError(finding.fingerprint)
         return prompts.TRIAGE.format(
             fingerprint=finding.fingerprint, rule=finding.rule_id, cwe=finding.cwe,
-            location=f"{finding.location.path}:{finding.location.line}", function=entry.function,
-            methods=",".join(entry.methods), rule_path=entry.route,
+            location=_inline(f"{finding.location.path}:{finding.location.line}"), function=entry.function,
+            methods=",".join(entry.methods), rule_path=_inline(entry.route),
             reason=self._untrusted(finding.evidence.reason if finding.evidence else "not run", "prove"),
             finding=self._untrusted(json.dumps(finding_summary(finding), indent=1), "analysis"),
         )  # fmt: skip
@@ -313,7 +313,7 @@ class Hunter:
         function = entry.function if entry else ""
         return prompts.PATCH.format(
             fingerprint=finding.fingerprint, rule=finding.rule_id, cwe=finding.cwe,
-            location=f"{finding.location.path}:{finding.location.line}",
+            location=_inline(f"{finding.location.path}:{finding.location.line}"),
             reason=self._untrusted(finding.evidence.reason if finding.evidence else "", "prove"),
             function=function,
             source=self._untrusted(self.workspace.handler_source(function), finding.location.path),
@@ -321,6 +321,12 @@ class Hunter:
 
     def _untrusted(self, text: str, source: str) -> str:
         return self._toolbox(_State([]), ()).untrusted(text, source)
+
+
+def _inline(text: str) -> str:
+    """A value from the target (a route, a file name) shown outside the untrusted wrapper: one
+    line, escaped, short, so it cannot pose as a line of firstpatch's own instructions."""
+    return json.dumps(text[:200])[1:-1]
 
 
 def _needs_triage(finding: Finding) -> bool:
