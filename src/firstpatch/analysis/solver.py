@@ -116,6 +116,9 @@ def _analyse_chunk(names: list[str]) -> list[tuple[str, Outcome]]:
 
 
 def default_jobs() -> int:
+    """FIRSTPATCH_JOBS when set, else the cores this process may run on."""
+    if (configured := os.environ.get("FIRSTPATCH_JOBS", "")).isdigit() and int(configured) > 0:
+        return int(configured)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
