@@ -131,9 +131,11 @@ def window_chart(findings: Sequence[Finding], deadlines: Mapping[str, Deadline],
         value = f"{days} d left" if days >= 0 else f"{-days} d overdue"
         note = f"due {deadline.due.isoformat()} ({deadline.source})"
         if deadline.opened is not None:
+            # The window's age against its length: what a team watches close.
             opened = (today - deadline.opened).days
             allowed = (deadline.due - deadline.opened).days
-            note += f"; open {opened} of {allowed} days"
+            value += f", open {opened} of {allowed} d"
+            note += f"; open since {deadline.opened.isoformat()}"
         label = f"{finding.severity.value} · {finding.rule_id}"
         css = "overdue" if days < 0 else ("due-soon" if days <= 7 else "open")
         bars.append(Bar(label, value, x, width, index * ROW, css, note))
