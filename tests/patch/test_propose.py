@@ -73,7 +73,7 @@ def test_a_command_built_in_another_file_is_quoted_where_it_is_built(tmp_path: P
 
     assert proposed is not None
     assert proposed.files == ("web/app.py",)
-    assert proposed.description == "Quote `host` with shlex.quote before it is pasted into the shell command"
+    assert proposed.description == "Quote `host` with shlex.quote before pasting into the shell command"
     assert proposed.diff == (
         "--- a/web/app.py\n+++ b/web/app.py\n"
         "@@ -1,3 +1,5 @@\n"

@@ -8,6 +8,7 @@ them any more.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, cast
@@ -28,6 +29,7 @@ class _Import:
     bound: str  # the name the import binds in the module
     qualified: str  # what that name refers to: "json", "os.path", "markupsafe.escape"
     loaded: frozenset[str] = frozenset()  # submodules reachable through it: `import a.b` loads a.b
+    pending: bool = False  # added by this editor, not yet in the source
 
 
 class Editor:
@@ -59,12 +61,15 @@ class Editor:
 
     # -- imports ---------------------------------------------------------------------------
 
-    def existing(self, *qualified: str) -> cst.BaseExpression | None:
-        """An expression reaching one of `qualified` (dotted names) through an import the
-        module already has, e.g. `escape` for `from markupsafe import escape`."""
+    def existing(self, at: cst.CSTNode, *qualified: str) -> cst.BaseExpression | None:
+        """An expression reaching one of `qualified` (dotted names) at `at` through an import
+        the module already has, e.g. `escape` for `from markupsafe import escape` (unless a
+        local variable of that name hides the import there)."""
         for wanted in qualified:
             owner = wanted.rpartition(".")[0]
             for item in self._imports:
+                if not (item.pending or self.source.sees_import(item.bound, at)):
+                    continue
                 if item.qualified == wanted:
                     return cst.Name(item.bound)
                 if owner == item.qualified or owner in item.loaded:
@@ -85,7 +90,7 @@ class Editor:
         an equivalent in `also`) when there is one, else a new import, in the module's
         style (`import json` → `json.loads`) or `from ... import` when `prefer_from`.
         None when every spelling would clash with a name already in use."""
-        reused = self.existing(f"{module}.{obj}", *also)
+        reused = self.existing(at, f"{module}.{obj}", *also)
         if reused is not None:
             return reused
         root = module.split(".", maxsplit=1)[0]
@@ -102,7 +107,7 @@ class Editor:
     def _need(self, module: str, obj: str | None) -> None:
         if (module, obj) not in self._add:
             self._add.append((module, obj))
-            self._imports.append(_imported(module, obj))
+            self._imports.append(dataclasses.replace(_imported(module, obj), pending=True))
 
     # -- output ----------------------------------------------------------------------------
 

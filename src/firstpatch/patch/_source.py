@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata import (
     Assignment,
     CodeRange,
+    ImportAssignment,
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
@@ -100,7 +101,7 @@ class SourceFile:
 
         None when a new statement placed before it would run under different conditions:
         `node` sits in a loop test, a branch body on the same line, an `elif`, the right of
-        `and`/`or`, a conditional expression or a comprehension.
+        `and`/`or`, a conditional expression, a comprehension, or after a `;`.
         """
         child = node
         for parent in self.ancestors(node):
@@ -120,6 +121,8 @@ class SourceFile:
                 return None
             if isinstance(parent, cst.IfExp) and child is not parent.test:
                 return None
+            if isinstance(parent, cst.SimpleStatementLine) and child is not parent.body[0]:
+                return None  # `a = 1; use(a)`: a statement placed first would run before `a = 1`
             child = parent
         return None
 
@@ -142,6 +145,14 @@ class SourceFile:
             return False
         globals_ = self.scope(self.module.body[0]) if self.module.body else None
         return globals_ is None or name not in globals_
+
+    def sees_import(self, name: str, at: cst.CSTNode) -> bool:
+        """`name` at `at` refers to an import (and not to a variable hiding it)."""
+        scope = self.scope(at)
+        if scope is None:
+            return True
+        found = list(scope[name])
+        return bool(found) and all(isinstance(binding, ImportAssignment) for binding in found)
 
     def fresh_name(self, wanted: str, at: cst.CSTNode) -> str:
         name, counter = wanted, 1

@@ -115,21 +115,26 @@ class CommandFixer(CodemodFixer):
             if listed is not None and _listify(
                 sink_editor, call, arg, site, listed, bool(names & _SUBPROCESS)
             ):
+                each = "one argument" if len(_unsafe(site)) == 1 else "one argument each"
                 return finish(
                     f"Run the command as an argument list without a shell, so {_names(site)} "
-                    "stays one argument",
+                    f"can only be {each}",
                     *editors.values(),
                 )
         if not _quote(site_editor, site, tokens):
             return None
         return finish(
-            f"Quote {_names(site)} with shlex.quote before it is pasted into the shell command",
+            f"Quote {_names(site)} with shlex.quote before pasting into the shell command",
             *editors.values(),
         )
 
 
+def _unsafe(site: _Site) -> list[Value]:
+    return [value for value in site.built.values if not _safe(site.source, value)]
+
+
 def _names(site: _Site) -> str:
-    return ", ".join(f"`{site.source.code(value.expression)}`" for value in site.built.values)
+    return ", ".join(f"`{site.source.code(value.expression)}`" for value in _unsafe(site))
 
 
 # -- where the command is built ------------------------------------------------------------------

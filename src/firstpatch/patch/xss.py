@@ -59,10 +59,11 @@ class XssFixer(CodemodFixer):
         if not pending:
             return None
         editor = Editor(source)
-        markup = editor.existing(*_MARKUP_ESCAPES)
-        plain = editor.existing("html.escape") if markup is None else None
+        at = pending[0].expression
+        markup = editor.existing(at, *_MARKUP_ESCAPES)
+        plain = editor.existing(at, "html.escape") if markup is None else None
         if markup is None and plain is None:
-            markup = editor.ref("markupsafe", "escape", pending[0].expression, prefer_from=True)
+            markup = editor.ref("markupsafe", "escape", at, prefer_from=True)
         for value in pending:
             expression = value.expression
             if markup is not None:
@@ -80,7 +81,7 @@ class XssFixer(CodemodFixer):
                 return None
             editor.replace(expression, wrapped.with_changes(lpar=expression.lpar, rpar=expression.rpar))
         names = ", ".join(f"`{source.code(value.expression)}`" for value in pending)
-        return finish(f"Escape {names} before it is put into the HTML", editor)
+        return finish(f"Escape {names} before pasting into the HTML", editor)
 
 
 def _call(func: cst.BaseExpression, argument: cst.BaseExpression) -> cst.Call:
