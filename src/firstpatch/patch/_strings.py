@@ -220,9 +220,10 @@ def _format_call(node: cst.Call) -> list[Part] | None:
     if not (isinstance(func, cst.Attribute) and func.attr.value == "format"):
         return None
     literal = isinstance(func.value, cst.SimpleString | cst.ConcatenatedString)
-    template = _literal(func.value) if literal else None
-    if template is None or len(template) != 1 or not isinstance(template[0], Text):
-        return None
+    pieces = _literal(func.value) if literal else None
+    template = _merge(pieces) if pieces is not None else ()
+    if len(template) != 1 or not isinstance(template[0], Text):
+        return None  # an f-string template, or an empty one
     positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
     keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
     if any(arg.star for arg in node.args):
