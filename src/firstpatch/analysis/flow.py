@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from firstpatch.analysis import containers, guards
 from firstpatch.analysis.calls import CallSite, check_sink, flags_set_by, sink_models
@@ -23,6 +23,7 @@ from firstpatch.analysis.program import Function, Program, Route, dotted_name
 from firstpatch.analysis.state import State
 from firstpatch.analysis.taint import (
     CLEAN,
+    FieldWrite,
     Flow,
     Label,
     ParamOrigin,
@@ -76,6 +77,7 @@ class FunctionFlow:
             function.local_names = _local_names(function.node)
         self.locals = function.local_names
         self.loop_exits: list[list[State]] = []  # per enclosing loop: states at break/continue
+        self.new_object_fields: dict[int, dict[str, Taint]] = {}  # constructor call → fields it set
         self.route = function.routes[0] if function.routes else None
         self.class_types = class_types or ClassTypes()
         self.types = parameter_types(function, catalog)  # local path → declared or evident type
@@ -91,8 +93,23 @@ class FunctionFlow:
         for route in self.function.routes:
             self._route_inputs(route, params, state)
         self._block(self.function.node.body, state)
-        self.result.summary = Summary(self.returns, frozenset(self.param_sinks))
+        self.result.summary = Summary(self.returns, frozenset(self.param_sinks), self._field_writes(state))
         return self.result
+
+    def _field_writes(self, state: State) -> frozenset[FieldWrite]:
+        """What the function leaves in its parameters' fields: `self.x = ...` and the like."""
+        writes: set[FieldWrite] = set()
+        for index, name in enumerate(self.function.params):
+            original = frozenset({Label(ParamOrigin(index))})
+            if state.taint.get(name) != original:
+                continue  # the parameter was rebound: its fields are another object's
+            for path, taint in state.taint.items():
+                if path.startswith((f"{name}.", f"{name}[")):
+                    suffix = path[len(name) :]
+                    writes.update(FieldWrite(index, suffix, label) for label in taint)
+                    if not taint:
+                        writes.add(FieldWrite(index, suffix, _NOTHING))
+        return frozenset(writes)
 
     def _route_inputs(self, route: Route, params: list[str], state: State) -> None:
         """What the framework passes a handler: path parameters, the request object, and for
@@ -291,6 +308,8 @@ class FunctionFlow:
         state.taint[path] = extend(taint, step) if taint else CLEAN
         if value is None:
             return
+        for field_path, field_taint in self.new_object_fields.pop(id(value), {}).items():
+            state.taint[path + field_path] = extend(field_taint, step) if field_taint else CLEAN
         folded = fold(value, state.consts)
         if folded is not UNKNOWN and is_constant_value(folded):
             state.consts[path] = folded
@@ -338,13 +357,13 @@ class FunctionFlow:
                 return CLEAN
             case ast.Name(id=name):
                 return state.read(name)
-            case ast.Attribute(value=value):
+            case ast.Attribute(value=value, attr=attr):
                 if source := self._source(node, None):
                     return source
                 path = access_path(node, state.consts)
                 if path is not None and path in state.taint:
                     return state.read(path)
-                return self._expr(value, state)
+                return _narrowed(self._expr(value, state), f".{attr}")
             case ast.Subscript(value=value, slice=index):
                 return self._subscript(node, value, index, state)
             case ast.Call():
@@ -394,7 +413,12 @@ class FunctionFlow:
             known = containers.element(state, base, key)
             if known is not None:
                 return known
-        return self._expr(value, state)
+        whole = self._expr(value, state)
+        return (
+            _narrowed(whole, f"[{key!r}]")
+            if isinstance(key, str | int) and not isinstance(key, bool)
+            else whole
+        )
 
     def _comprehension(self, generators: list[ast.comprehension], state: State) -> State:
         scope = state.copy()
@@ -500,7 +524,7 @@ class FunctionFlow:
                 check_sink(self, sink, site)
             return CLEAN  # what a sink returns (a file, a status, rows) is not the attacker's text
         if callee := self._callee(name, func):
-            return self._apply_summary(callee[0], callee[1], call, args, keywords, receiver_taint)
+            return self._apply_summary(callee[0], callee[1], call, args, keywords, receiver_taint, state)
         return join(everything, receiver_taint)
 
     def _call_source(self, call: ast.Call, func: ast.expr, name: str | None) -> Taint | None:
@@ -528,8 +552,8 @@ class FunctionFlow:
             match label.origin:
                 case SourceOrigin() as source:
                     self.result.flows.append(Flow(source, site, (*label.steps, step)))
-                case ParamOrigin(index=index):
-                    self.param_sinks.add(ParamSink(index, site, label.cleared, (*label.steps, step)))
+                case ParamOrigin(index=index, field=field):
+                    self.param_sinks.add(ParamSink(index, site, label.cleared, (*label.steps, step), field))
 
     def _callee(self, name: str | None, func: ast.expr) -> tuple[Function, int] | None:
         """The project function a call reaches, and how many implicit leading arguments it has."""
@@ -554,20 +578,34 @@ class FunctionFlow:
         args: list[Taint],
         keywords: dict[str, Taint],
         receiver: Taint,
+        state: State,
     ) -> Taint:
         self.result.callees.add(callee.qualname)
         params = callee.params
         by_index: dict[int, Taint] = {0: receiver} if implicit else {}
-        for position, taint in enumerate(args):
+        paths: dict[int, str | None] = {}
+        if implicit and isinstance(call.func, ast.Attribute):
+            paths[0] = access_path(call.func.value, state.consts)
+        for position, (taint, node) in enumerate(zip(args, call.args, strict=False)):
             by_index[position + implicit] = taint
-        for key, taint in keywords.items():
-            if key in params:
-                by_index[params.index(key)] = taint
+            paths[position + implicit] = access_path(node, state.consts)
+        for keyword in call.keywords:
+            if keyword.arg in params and keyword.arg in keywords:
+                by_index[params.index(keyword.arg)] = keywords[keyword.arg]
+                paths[params.index(keyword.arg)] = access_path(keyword.value, state.consts)
+
+        def argument(index: int, field: str) -> Taint:
+            """The caller's value for a parameter, or for a field below it."""
+            path = paths.get(index)
+            if field and path is not None:
+                return _field_of(state, path, field)
+            return by_index.get(index, CLEAN)
+
         here = location(self.module, call)
         call_step = Step(StepKind.CALL, here, f"passed to {callee.node.name}()")
         summary = self.summaries.get(callee.qualname, Summary())
         for param_sink in summary.param_sinks:
-            for label in by_index.get(param_sink.index, CLEAN):
+            for label in argument(param_sink.index, param_sink.field):
                 merged = label.sanitised(param_sink.cleared)
                 if not merged.affects(param_sink.sink.cwe):
                     continue
@@ -575,19 +613,59 @@ class FunctionFlow:
                 match label.origin:
                     case SourceOrigin() as source:
                         self.result.flows.append(Flow(source, param_sink.sink, steps))
-                    case ParamOrigin(index=index):
-                        self.param_sinks.add(ParamSink(index, param_sink.sink, merged.cleared, steps))
-        returned: list[Label] = []
+                    case ParamOrigin(index=index, field=field):
+                        self.param_sinks.add(ParamSink(index, param_sink.sink, merged.cleared, steps, field))
         return_step = Step(StepKind.RETURN, here, f"returned from {callee.node.name}()")
-        for label in summary.returns:
+
+        def resolved(label: Label) -> list[Label]:
             match label.origin:
-                case ParamOrigin(index=index):
-                    for arg_label in by_index.get(index, CLEAN):
-                        merged = arg_label.sanitised(label.cleared)
-                        returned.append(merged.extended(call_step, *label.steps, return_step))
+                case ParamOrigin(index=index, field=field):
+                    return [
+                        arg.sanitised(label.cleared).extended(call_step, *label.steps, return_step)
+                        for arg in argument(index, field)
+                    ]
                 case SourceOrigin():
-                    returned.append(label.extended(return_step))
-        return join(returned)
+                    return [label.extended(return_step)]
+            return []
+
+        writes: dict[tuple[int, str], list[Label]] = {}
+        for write in summary.writes:
+            writes.setdefault((write.index, write.field), []).extend(
+                resolved(write.label) if write.label is not _NOTHING else []
+            )
+        fields: dict[str, Taint] = {}
+        for (index, field), labels in writes.items():
+            if implicit and index == 0 and callee.node.name == "__init__":
+                fields[field] = join(labels)  # the new object's fields, for the assignment to take
+            elif (path := paths.get(index)) is not None:
+                state.forget(path + field)
+                state.taint[path + field] = join(labels)
+        if fields:
+            self.new_object_fields[id(call)] = fields
+        return join(label for returned in summary.returns for label in resolved(returned))
+
+
+_NOTHING = Label(ParamOrigin(-1))  # a field written with a clean value
+
+
+def _narrowed(taint: Taint, suffix: str) -> Taint:
+    """Reading `.attr` or `[key]` of a parameter is reading that field of the caller's value."""
+    if not any(isinstance(label.origin, ParamOrigin) for label in taint):
+        return taint
+    return frozenset(
+        replace(label, origin=ParamOrigin(label.origin.index, label.origin.field + suffix))
+        if isinstance(label.origin, ParamOrigin)
+        else label
+        for label in taint
+    )
+
+
+def _field_of(state: State, path: str, field: str) -> Taint:
+    """The caller's taint at `path` + `field`: the field if it is tracked, else the object's own."""
+    full = path + field
+    if full in state.taint or any(k.startswith((f"{full}.", f"{full}[")) for k in state.taint):
+        return state.read(full)
+    return state.taint.get(path, CLEAN) if path in state.taint else state.read(path)
 
 
 def response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:

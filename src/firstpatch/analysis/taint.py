@@ -27,7 +27,10 @@ class SourceOrigin:
 
 @dataclass(frozen=True, slots=True)
 class ParamOrigin:
+    """The value of a parameter, or of a field below it (`field` ".value" is `param.value`)."""
+
     index: int
+    field: str = ""
 
 
 Origin = SourceOrigin | ParamOrigin
@@ -83,12 +86,24 @@ class ParamSink:
     sink: SinkSite
     cleared: frozenset[int] = frozenset()
     steps: tuple[Step, ...] = field(default=(), compare=False, hash=False)
+    field: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldWrite:
+    """The summarised function leaves `label` in a field of one of its parameters
+    (`self.value = value` in a constructor)."""
+
+    index: int
+    field: str
+    label: Label
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
     returns: Taint = CLEAN
     param_sinks: frozenset[ParamSink] = frozenset()
+    writes: frozenset[FieldWrite] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
