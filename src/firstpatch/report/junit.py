@@ -53,17 +53,18 @@ class JunitReporter(Reporter):
 def _finding_suite(name: str, findings: Sequence[Finding], timestamp: str) -> ET.Element:
     suite = _suite(name, timestamp)
     for finding in findings:
-        location = where(primary_location(finding))
+        place = primary_location(finding)
+        location = where(place)
         case = ET.SubElement(
             suite,
             "testcase",
             name=_xml(f"{finding.rule_id} at {location}"),
             classname=_xml(f"{name}.{finding.rule_id}"),
-            file=_xml(primary_location(finding).path),
+            file=_xml(place.path),
             time="0",
         )
-        if primary_location(finding).line:
-            case.set("line", str(primary_location(finding).line))
+        if place.line:
+            case.set("line", str(place.line))
         failure = ET.SubElement(
             case,
             "failure",
