@@ -525,7 +525,19 @@ class FunctionFlow:
             return CLEAN  # what a sink returns (a file, a status, rows) is not the attacker's text
         if callee := self._callee(name, func):
             return self._apply_summary(callee[0], callee[1], call, args, keywords, receiver_taint, state)
+        if (keyed := self._keyed_read(func, call, state)) is not None:
+            return join(keyed, *args[1:])
         return join(everything, receiver_taint)
+
+    def _keyed_read(self, func: ast.expr, call: ast.Call, state: State) -> Taint | None:
+        """`mapping.get("k")` on a mapping whose keys we track: that key, not its siblings."""
+        if not (isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "setdefault") and call.args):
+            return None
+        base = access_path(func.value, state.consts)
+        key = fold(call.args[0], state.consts)
+        if base is None or key is UNKNOWN or not any(k.startswith(f"{base}[") for k in state.taint):
+            return None
+        return state.taint.get(containers.key_path(base, key), state.taint.get(base, CLEAN))
 
     def _call_source(self, call: ast.Call, func: ast.expr, name: str | None) -> Taint | None:
         """Sources read through a call: request.args.get("k"), request.get_data()."""
@@ -557,6 +569,12 @@ class FunctionFlow:
 
     def _callee(self, name: str | None, func: ast.expr) -> tuple[Function, int] | None:
         """The project function a call reaches, and how many implicit leading arguments it has."""
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):  # Loader().load(x)
+            built = self.dotted(func.value.func)
+            owner = project_class(self.program, built) if built else None
+            if owner is not None:
+                method = self.class_types.method(self.program, owner, func.attr)
+                return (method, 1) if method else None
         if isinstance(func, ast.Attribute) and (receiver := access_path(func.value)) is not None:
             owner = self.type_of(receiver.split("."))
             if owner in self.program.classes:  # a method of an object whose class we know
