@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from firstpatch.patch._tests import has_tests, run_suite
+from firstpatch.patch.verify import _tests
 
 
 def project(root: Path, files: dict[str, str]) -> Path:
@@ -47,6 +48,7 @@ def test_a_passing_suite(tmp_path: Path) -> None:
     assert result.ran
     assert result.failed == frozenset()
     assert result.detail.startswith("1 passed")
+    assert result.passed == 1
 
 
 def test_the_suite_does_not_see_the_callers_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,3 +62,31 @@ def test_a_suite_that_hangs_is_stopped(tmp_path: Path) -> None:
     result = run_suite(project(tmp_path, {"test_slow.py": test}), timeout=2)
     assert not result.ran
     assert result.detail == "the tests did not finish within 2 s"
+
+
+def test_a_suite_with_nothing_passing_cannot_vouch_for_a_patch(tmp_path: Path) -> None:
+    broken = {"test_app.py": "import missing_dependency_of_the_target\n\n\ndef test_one():\n    pass\n"}
+    original = project(tmp_path / "original", broken)
+    patched = project(tmp_path / "patched", broken)
+    check = _tests(original, patched, timeout=60, python=None)
+    assert check is not None
+    assert not check.passed
+    assert check.detail.startswith("no test passed before the patch, so none can show a regression")
+
+
+def test_test_files_without_tests_are_no_suite(tmp_path: Path) -> None:
+    empty = {"test_helpers.py": "HELPER = 1\n"}
+    original, patched = project(tmp_path / "a", empty), project(tmp_path / "b", empty)
+    assert _tests(original, patched, timeout=60, python=None) is None
+
+
+def test_a_regression_is_named_and_old_failures_are_not(tmp_path: Path) -> None:
+    before = {"test_a.py": "def test_ok():\n    pass\n\n\ndef test_old():\n    assert False\n"}
+    after = {"test_a.py": "def test_ok():\n    assert False\n\n\ndef test_old():\n    assert False\n"}
+    check = _tests(project(tmp_path / "a", before), project(tmp_path / "b", after), timeout=60, python=None)
+    assert check is not None
+    assert (check.passed, check.detail) == (False, "failing after the patch: test_a.py::test_ok")
+    check = _tests(project(tmp_path / "c", before), project(tmp_path / "d", before), timeout=60, python=None)
+    assert check is not None
+    assert check.passed
+    assert check.detail.endswith("; the 1 failing before the patch still fail")

@@ -20,6 +20,7 @@ from pathlib import Path
 from firstpatch.target import SKIPPED_DIRS
 
 _SUMMARY = re.compile(r"^(?:FAILED|ERROR) (?P<test>\S.*?)(?: - .*)?$", re.MULTILINE)
+_PASSED = re.compile(r"\b(\d+) passed\b")
 _TAIL_BYTES = 1024 * 1024
 # pytest's exit codes: 0 all passed, 1 some failed, 2 interrupted (collection errors too),
 # 5 nothing collected; 3 and 4 are pytest's own failures.
@@ -31,6 +32,8 @@ class SuiteResult:
     ran: bool
     failed: frozenset[str]  # test ids, and files that failed to collect
     detail: str  # pytest's last line, or why the suite did not run
+    passed: int = 0
+    collected: bool = True  # False when pytest found no test to run
 
 
 def has_tests(root: Path) -> bool:
@@ -46,9 +49,10 @@ def _is_test_file(name: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
-def run_suite(tree: Path, timeout: float) -> SuiteResult:
-    """Run pytest in `tree` (a copy: the suite may write to it)."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--color=no"]
+def run_suite(tree: Path, timeout: float, python: str | None = None) -> SuiteResult:
+    """Run pytest in `tree` (a copy: the suite may write to it) with `python`, by default
+    the interpreter running firstpatch."""
+    command = [python or sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--color=no"]
     # A file that fails to import must not stop the other files from running.
     command.append("--continue-on-collection-errors")
     with tempfile.TemporaryDirectory(prefix="firstpatch-tests-") as scratch:
@@ -72,7 +76,8 @@ def run_suite(tree: Path, timeout: float) -> SuiteResult:
     failed = frozenset(match["test"] for match in _SUMMARY.finditer(text))
     last = next((line for line in reversed(text.splitlines()) if line.strip()), "")
     if code in _RAN or (code == 2 and failed):
-        return SuiteResult(True, failed, last.strip("= "))
+        passed = _PASSED.search(last)
+        return SuiteResult(True, failed, last.strip("= "), int(passed[1]) if passed else 0, code != 5)
     return SuiteResult(False, failed, f"pytest exited with status {code}: {last.strip('= ')}")
 
 

@@ -6,7 +6,8 @@
 * rescan — when a scanner is given, the finding's fingerprint is gone from the patched copy
   and no fingerprint appears that the original tree did not have.
 * tests — when the target has tests, its suite runs before and after; a test that fails
-  after the patch but did not before is a regression.
+  after the patch but did not before is a regression. A suite in which no test passed before
+  the patch cannot show one, so it fails the check rather than pass it vacuously.
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ def verify(
     *,
     rescan: Rescan | None = None,
     test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    python: str | None = None,
 ) -> Patch:
-    """The proposed patch with its checks and status; `root` is never modified."""
+    """The proposed patch with its checks and status; `root` is never modified.
+
+    `python` runs the target's tests (an interpreter with the target's dependencies, such as
+    the prove stage's environment for it); by default, the one running firstpatch."""
     root = root.resolve()
     checks: list[Check] = []
     with tempfile.TemporaryDirectory(prefix="firstpatch-verify-") as scratch:
@@ -47,7 +52,9 @@ def verify(
             checks.append(_rescan(rescan, root, patched, finding))
         if has_tests(root):
             original = copy_tree(root, Path(scratch) / "original")
-            checks.append(_tests(original, patched, test_timeout))
+            tests = _tests(original, patched, test_timeout, python)
+            if tests is not None:
+                checks.append(tests)
     passed = bool(checks) and all(check.passed for check in checks)
     return Patch(
         diff=proposed.diff,
@@ -87,11 +94,17 @@ def _rescan(rescan: Rescan, root: Path, patched: Path, finding: Finding) -> Chec
     return Check("rescan", True, "the finding is gone and no new one appeared")
 
 
-def _tests(original: Path, patched: Path, timeout: float) -> Check:
-    before = run_suite(original, timeout)
+def _tests(original: Path, patched: Path, timeout: float, python: str | None) -> Check | None:
+    before = run_suite(original, timeout, python)
+    if before.ran and not before.collected:
+        return None  # test files, but nothing pytest runs: there is no suite to check
     if not before.ran:
         return Check("tests", False, f"the tests could not run before the patch: {before.detail}")
-    after = run_suite(patched, timeout)
+    if before.passed == 0:
+        return Check(
+            "tests", False, f"no test passed before the patch, so none can show a regression: {before.detail}"
+        )
+    after = run_suite(patched, timeout, python)
     if not after.ran:
         return Check("tests", False, f"the tests could not run after the patch: {after.detail}")
     regressions = sorted(after.failed - before.failed)
