@@ -25,7 +25,15 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "vulnerable-flask"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RULES = {22: "py/path-injection", 78: "py/command-injection", 79: "py/reflected-xss", 89: "py/sql-injection"}
-RULES |= {94: "py/code-injection", 502: "py/unsafe-deserialization"}
+RULES |= {94: "py/code-injection", 502: "py/unsafe-deserialization", 643: "py/xpath-injection"}
+RULES |= {90: "py/ldap-injection", 611: "py/xxe", 601: "py/url-redirection", 918: "py/ssrf"}
+RULES |= {1336: "py/template-injection", 117: "py/log-injection", 501: "py/trust-boundary-violation"}
+RULES |= {328: "py/weak-hash", 330: "py/weak-random", 614: "py/insecure-cookie"}
+RULES |= {
+    1004: "py/cookie-without-httponly",
+    798: "py/hardcoded-credentials",
+    295: "py/tls-verification-disabled",
+}
 
 MakeFinding = Callable[..., Finding]
 
@@ -57,11 +65,15 @@ def make_finding(
     methods: tuple[str, ...] = ("GET",),
     path: str = "app.py",
     framework: str = "flask",
+    function: str | None = None,
+    line: int = 1,
+    snippet: str = "",
+    entry_line: int = 1,
 ) -> Finding:
     entry = EntryPoint(
         framework,
-        f"app.{route.strip('/').replace('/', '_')}",
-        Location(path, 1),
+        function or f"app.{route.strip('/').replace('/', '_')}",
+        Location(path, entry_line),
         route,
         methods,
         kind,
@@ -73,7 +85,7 @@ def make_finding(
         title=f"CWE-{cwe} at {route}",
         severity=Severity.HIGH,
         confidence=Confidence.HIGH,
-        location=Location(path, 1, 1, 1, 2),
+        location=Location(path, line, 1, line, 2, snippet),
         fingerprint=Fingerprint(f"{cwe}:{route}:{parameter}:{kind}"),
         cwe=cwe,
         entry_point=entry,

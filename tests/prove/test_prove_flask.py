@@ -110,12 +110,12 @@ def test_every_input_kind_reaches_the_handler(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_unregistered_route_and_foreign_findings_are_untestable(demo: Path) -> None:
     missing = make_finding("/v/nowhere", 78, "host")
-    django = make_finding("/v/ping", 78, "host", framework="django")
+    django = make_finding("/v/ping", 78, "host", framework="rails")
     no_entry = dataclasses.replace(make_finding("/v/ping", 78, "host"), fingerprint="x", entry_point=None)
     no_oracle = make_finding("/v/ping", 1234, "host")
     evidence = prove(demo, [missing, django, no_oracle, no_entry])
     assert evidence[missing.fingerprint].reason == "route /v/nowhere is not registered by app.app"
-    assert evidence[django.fingerprint].reason == "no prove driver for the 'django' framework"
+    assert evidence[django.fingerprint].reason == "no prove driver for the 'rails' framework"
     assert evidence[no_entry.fingerprint].reason == "the finding has no entry point"
     assert evidence[no_oracle.fingerprint].reason == "no oracle for CWE-1234"
     assert all(e.status is ProofStatus.UNTESTABLE for e in evidence.values())
@@ -133,9 +133,14 @@ def test_public_api() -> None:
     assert sorted(firstpatch.prove.__all__) == sorted(
         [
             "DRIVERS",
+            "NO_DYNAMIC_ORACLE",
             "ORACLES",
+            "AiohttpDriver",
+            "AsgiDriver",
             "AuditRecord",
             "ChildError",
+            "CliDriver",
+            "DjangoDriver",
             "Driver",
             "Failure",
             "FlaskDriver",
@@ -146,10 +151,19 @@ def test_public_api() -> None:
             "ProveError",
             "Response",
             "SandboxResult",
+            "TargetEnvironment",
+            "TornadoDriver",
+            "declared_requirements",
+            "drivers_for",
             "new_canary",
             "payloads_for",
+            "prepare",
             "prove",
+            "prove_in_scan",
         ]
     )
-    assert set(firstpatch.prove.DRIVERS) == {"flask"}
-    assert set(firstpatch.prove.ORACLES) == {22, 78, 79, 89, 94, 502}
+    assert set(firstpatch.prove.DRIVERS) == {"flask", "django", "fastapi", "aiohttp", "tornado", "cli"}
+    assert set(firstpatch.prove.ORACLES) == {
+        *(22, 78, 79, 89, 90, 94, 117, 328, 330, 501, 502, 601, 611, 614, 643, 918, 1004, 1336)
+    }
+    assert set(firstpatch.prove.NO_DYNAMIC_ORACLE) == {295, 798}

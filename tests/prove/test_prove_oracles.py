@@ -10,7 +10,8 @@ from firstpatch.model import OracleEvent
 from firstpatch.prove import ORACLES, AuditRecord, Observation, Payload, Response, payloads_for
 from firstpatch.prove.oracles.command import command_position
 from firstpatch.prove.oracles.html import markup
-from firstpatch.prove.oracles.sql import breakout
+from firstpatch.prove.oracles._structure import breakout as structure_breakout
+from firstpatch.prove.oracles.sql import spans
 
 C = "fp0123456789ab"
 ROOT = "/tmp/sandbox/target"
@@ -73,27 +74,97 @@ def where(condition: str) -> str:
     return "SELECT 1 FROM t WHERE " + condition  # noqa: S608 - building injected SQL is the point
 
 
+def sql(statement: str, payload: str) -> str | None:
+    found = spans(statement)
+    assert found is not None
+    return structure_breakout(statement, found, C, payload.count(C))
+
+
 def test_sql_breakout_and_bound_parameters() -> None:
-    payload = f"{C}' OR 'a'='a"
-    assert breakout(where(f"a = '{payload}'"), payload, C)
+    payload = f"{C}' OR '{C}'='{C}"
+    assert sql(where(f"a = '{payload}'"), payload)
     # Python 3.11 expands bound parameters into escaped literals: the payload stays in one token.
-    assert breakout(where(f"a = '{C}'' OR ''a''=''a'"), payload, C) is None
+    assert sql(where(f"a = '{C}'' OR ''{C}''=''{C}'"), payload) is None
+    # The same value bound twice is two literals, each holding a whole payload.
+    twice = f"a = '{C}'' OR ''{C}''=''{C}' OR b = '{C}'' OR ''{C}''=''{C}'"
+    assert sql(where(twice), payload) is None
+    # Stripping the quotes keeps the payload inside the one literal it was pasted into.
+    assert sql(where(f"a = '{C} OR {C}={C}'"), payload) is None
     # Older sqlite3 passes the unexpanded statement: the canary is not there at all.
-    assert breakout("SELECT 1 FROM t WHERE a = ?", payload, C) is None
+    assert sql("SELECT 1 FROM t WHERE a = ?", payload) is None
     numeric = f"1 OR '{C}'='{C}'"
-    assert breakout(where(f"id = {numeric}"), numeric, C)
-    assert breakout(where(f"a = '{C}'--'"), f"{C}'--", C)
+    assert sql(where(f"id = {numeric}"), numeric)
+    assert sql(where(f"a = '{C}'--{C}'"), f"{C}'--{C}")
     # A double-quoted payload inside a single-quoted literal is data.
-    double = f'{C}" OR "a"="a'
-    assert breakout(where(f"a = '{double}'"), double, C) is None
+    double = f'{C}" OR "{C}"="{C}'
+    assert sql(where(f"a = '{double}'"), double) is None
 
 
 def test_sql_oracle_reads_trace_records() -> None:
-    payload = f"{C}' OR 'a'='a"
+    payload = f"{C}' OR '{C}'='{C}"
     trace = AuditRecord("sqlite3.trace", (where(f"author = '{payload}'"),))
     event = judge(89, payload, trace)
     assert event is not None
     assert event.oracle == "sql-structure"
+
+
+@pytest.mark.parametrize(
+    ("expression", "payload", "injected"),
+    [
+        (f"//p[@id='' or {C}() or '']", f"' or {C}() or '", True),
+        (f"//p[@id='{C}' or '{C}'='{C}']", f"{C}' or '{C}'='{C}", True),
+        (f"//p[@id=\"' or {C}() or '\"]", f"' or {C}() or '", False),
+        (f"//p[@id='{C}'' or ''{C}''=''{C}']", f"{C}' or '{C}'='{C}", False),
+        (f"//p[@id=$v][name='{C}']", C, False),
+    ],
+)
+def test_xpath_structure(expression: str, payload: str, injected: bool) -> None:
+    record = AuditRecord("xpath", (expression,))
+    assert (judge(643, payload, record) is not None) is injected
+
+
+def test_xpath_function_call_is_evaluation() -> None:
+    assert judge(643, f"' or {C}() or '", AuditRecord("xpath.call", (C,))) is not None
+
+
+@pytest.mark.parametrize(
+    ("search_filter", "payload", "injected"),
+    [
+        (f"(&(objectClass=person)(uid={C})({C}=*))", f"{C})({C}=*", True),
+        (f"(&(objectClass=person)(uid=*)({C}=*))", f"*)({C}=*", True),
+        (f"(&(objectClass=person)(uid={C}\\29\\28{C}=\\2a))", f"{C})({C}=*", False),
+        (f"(uid={C})", C, False),
+    ],
+)
+def test_ldap_structure(search_filter: str, payload: str, injected: bool) -> None:
+    record = AuditRecord("ldap.search", ("ou=users", search_filter))
+    assert (judge(90, payload, record) is not None) is injected
+
+
+def test_redirect_oracle_reads_the_location_host() -> None:
+    def location(value: str) -> Response:
+        return Response(302, "text/html", "", (("Location", value),))
+
+    assert judge(601, "", response=location(f"https://{C}.example/")) is not None
+    assert judge(601, "", response=location(f"/\\{C}.example/")) is not None
+    assert judge(601, "", response=location(f"/next?to=https://{C}.example/")) is None
+
+
+def test_cookie_oracles_read_set_cookie_flags() -> None:
+    def cookie(header: str) -> Response:
+        return Response(200, "text/html", "", (("Set-Cookie", header),))
+
+    assert judge(614, C, response=cookie(f"pref={C}; Path=/; HttpOnly")) is not None
+    assert judge(1004, C, response=cookie(f"pref={C}; Path=/; HttpOnly")) is None
+    assert judge(614, C, response=cookie(f"pref={C}; Secure; HttpOnly")) is None
+    assert judge(614, C, response=cookie("pref=other; Path=/")) is None
+
+
+def test_log_oracle_needs_the_line_break_kept() -> None:
+    payload = f"{C}\n{C} forged entry"
+    assert judge(117, payload, AuditRecord("logging", ("warning", f"failed for {payload}"))) is not None
+    escaped = f"failed for {payload!r}"
+    assert judge(117, payload, AuditRecord("logging", ("warning", escaped))) is None
 
 
 def test_path_oracle_needs_the_canary_outside_the_folder() -> None:

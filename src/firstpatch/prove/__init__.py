@@ -1,8 +1,10 @@
 """firstpatch.prove: confirm code findings by running the target in a sandbox.
 
 `prove(root, findings)` dispatches each finding to the driver of its entry point's framework
-and returns one `Evidence` per finding: confirmed (with the oracle event, a reproducer script
-and a curl command), not-confirmed (with the payloads tried) or untestable (with why).
+(Flask, Django, FastAPI/Starlette, aiohttp, Tornado, command-line programs) and returns one
+`Evidence` per finding: confirmed (with the oracle event, a reproducer script and a curl command
+or command line), not-confirmed (with the payloads tried) or untestable (with why).
+`prove_in_scan` is what `firstpatch scan` calls, with the stage's options.
 """
 
 from __future__ import annotations
@@ -11,13 +13,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from firstpatch.model import Evidence, Finding, Fingerprint, ProofStatus
+from firstpatch.prove.cli import CliDriver
+from firstpatch.prove.environment import TargetEnvironment, declared_requirements, prepare
 from firstpatch.prove.flask import FlaskDriver
 from firstpatch.prove.interface import AuditRecord, Driver, Observation, Oracle, Payload, ProveError, Response
-from firstpatch.prove.oracles import ORACLES
+from firstpatch.prove.oracles import NO_DYNAMIC_ORACLE, ORACLES
 from firstpatch.prove.payloads import new_canary, payloads_for
 from firstpatch.prove.sandbox import ChildError, Failure, Limits, SandboxResult
+from firstpatch.prove.web_drivers import AiohttpDriver, AsgiDriver, DjangoDriver, TornadoDriver
 
-DRIVERS: dict[str, Driver] = {driver.framework: driver for driver in (FlaskDriver(),)}
+_DRIVER_TYPES = (FlaskDriver, DjangoDriver, AsgiDriver, AiohttpDriver, TornadoDriver, CliDriver)
+DRIVERS: dict[str, Driver] = {kind.framework: kind() for kind in _DRIVER_TYPES}
+
+
+def drivers_for(python: str | None = None, limits: Limits | None = None) -> dict[str, Driver]:
+    """A driver per framework, running the sandbox with `python` (a target environment)."""
+    return {kind.framework: kind(limits=limits, python=python) for kind in _DRIVER_TYPES}
 
 
 def prove(
@@ -42,11 +53,27 @@ def prove(
     return results
 
 
+def prove_in_scan(
+    root: Path, findings: Sequence[Finding], install_deps: bool = False
+) -> dict[Fingerprint, Evidence]:
+    """The prove stage of `firstpatch scan`: with `install_deps`, the target's declared
+    requirements are installed into a cached virtual environment the sandbox runs in; without
+    it, a module the target imports but firstpatch's environment lacks makes its findings
+    untestable ("missing module X")."""
+    python = prepare(root).python if install_deps else None
+    return prove(root, findings, drivers_for(python) if python else None)
+
+
 __all__ = [
     "DRIVERS",
+    "NO_DYNAMIC_ORACLE",
     "ORACLES",
+    "AiohttpDriver",
+    "AsgiDriver",
     "AuditRecord",
     "ChildError",
+    "CliDriver",
+    "DjangoDriver",
     "Driver",
     "Failure",
     "FlaskDriver",
@@ -57,7 +84,13 @@ __all__ = [
     "ProveError",
     "Response",
     "SandboxResult",
+    "TargetEnvironment",
+    "TornadoDriver",
+    "declared_requirements",
+    "drivers_for",
     "new_canary",
     "payloads_for",
+    "prepare",
     "prove",
+    "prove_in_scan",
 ]

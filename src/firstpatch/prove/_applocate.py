@@ -1,7 +1,8 @@
-"""Find a target's Flask application by reading its source as text (nothing is imported here).
+"""Find a target's web application by reading its source as text (nothing is imported here).
 
-Candidates are modules that create a module-level `Flask(...)` object or define a
-`create_app`-style factory in a file that constructs `Flask`. For a finding, the candidate
+Candidates are modules that create a module-level application object (`Flask(...)`,
+`FastAPI(...)`, `web.Application(...)`, ...) or define a `create_app`-style factory in a file
+that constructs one. For a finding, the candidate
 whose file (or the files it imports) registers the finding's route or holds its handler wins;
 test files lose to application files.
 """
@@ -13,11 +14,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firstpatch.model import EntryPoint
+from firstpatch.prove._protocol import Json
 from firstpatch.target import Target
 
-_OBJECT = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:flask\.)?Flask\(", re.MULTILINE)
+
+@dataclass(frozen=True, slots=True)
+class AppKind:
+    """How one framework's application objects look in source text."""
+
+    marker: str  # a file must mention this to be read further
+    classes: str  # alternation of constructor names, with optional module prefixes
+
+
+KINDS = {
+    "flask": AppKind("Flask", r"(?:flask\.)?Flask"),
+    "fastapi": AppKind("FastAPI", r"(?:fastapi\.)?FastAPI"),
+    "starlette": AppKind("Starlette", r"(?:starlette\.applications\.)?Starlette"),
+    "aiohttp": AppKind("aiohttp", r"(?:aiohttp\.)?(?:web\.)?Application"),
+    "tornado": AppKind("tornado", r"(?:tornado\.)?(?:web\.)?Application"),
+}
 _FACTORY = re.compile(
-    r"^(?:async\s+)?def\s+(?P<name>(?:create|make|build|get)_(?:\w+_)?app(?:lication)?|app_factory)\s*\(",
+    r"^(?:async\s+)?def\s+(?P<name>(?:create|make|build|get|init)_(?:\w+_)?app(?:lication)?|app_factory)\s*\(",
     re.MULTILINE,
 )
 _IMPORT = re.compile(
@@ -40,6 +57,14 @@ class AppLocator:
     def describe(self) -> str:
         return f"{self.module}.{self.factory}()" if self.factory else f"{self.module}.{self.attribute}"
 
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "path_entry": self.path_entry,
+            "module": self.module,
+            "attribute": self.attribute,
+            "factory": self.factory,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
@@ -49,8 +74,13 @@ class _Candidate:
 
 
 class AppFinder:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, kind: str = "flask") -> None:
         self._target = Target.open(root)
+        self._kind = KINDS[kind]
+        self._object = re.compile(
+            rf"^(?P<name>[A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:{self._kind.classes})\(", re.MULTILINE
+        )
+        self._constructs = re.compile(rf"\b(?:{self._kind.classes})\(")
         self._candidates = self._scan()
 
     def find(self, entry: EntryPoint) -> AppLocator | None:
@@ -63,13 +93,13 @@ class AppFinder:
         candidates = []
         for path in self._target.files(suffixes=(".py",)):
             text = self._target.read_text(path)
-            if text is None or "Flask" not in text:
+            if text is None or self._kind.marker not in text:
                 continue
             rel = self._target.relative(path)
-            entry, module = _module_name(self._target.root, path)
+            entry, module = module_name(self._target.root, path)
             imports = _imports(text, module)
-            objects = [m["name"] for m in _OBJECT.finditer(text)]
-            factories = [m["name"] for m in _FACTORY.finditer(text)] if "Flask(" in text else []
+            objects = [m["name"] for m in self._object.finditer(text)]
+            factories = [m["name"] for m in _FACTORY.finditer(text)] if self._constructs.search(text) else []
             for name in objects:
                 candidates.append(_Candidate(AppLocator(entry, module, rel, attribute=name), text, imports))
             for name in factories:
@@ -100,7 +130,7 @@ class AppFinder:
         return score, locator.file  # ties: the shallower, alphabetically first path is stable
 
 
-def _module_name(root: Path, path: Path) -> tuple[str, str]:
+def module_name(root: Path, path: Path) -> tuple[str, str]:
     """(sys.path entry relative to root, dotted module name) for a file inside packages."""
     parts = [path.stem] if path.name != "__init__.py" else []
     folder = path.parent

@@ -18,9 +18,17 @@ from typing import Any
 from firstpatch.prove import _isolate
 from firstpatch.prove._guard import Guard
 from firstpatch.prove._protocol import Json, encode
+from firstpatch.prove._sinks import Sinks
 
 # Runners the job may name; nothing else is imported on the job's say-so.
-RUNNERS = {"flask": "firstpatch.prove._flask_runner"}
+RUNNERS = {
+    "flask": "firstpatch.prove._flask_runner",
+    "django": "firstpatch.prove._django_runner",
+    "asgi": "firstpatch.prove._asgi_runner",
+    "aiohttp": "firstpatch.prove._aiohttp_runner",
+    "tornado": "firstpatch.prove._tornado_runner",
+    "cli": "firstpatch.prove._cli_runner",
+}
 
 
 class Channel:
@@ -51,6 +59,9 @@ def main() -> int:
     runner = importlib.import_module(RUNNERS[job["runner"]])
     guard = Guard(writable=(job["root"], job["tmp"]))
     guard.install()
+    sinks = Sinks(guard)
+    sinks.install()
+    guard.on_watch(sinks.watch)
     channel.send({"type": "isolation", "network": network, "limits_refused": list(refused)})
     runner.run(job, guard, channel)
     channel.send({"type": "done"})

@@ -21,7 +21,7 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from firstpatch.prove._protocol import Json, safe
@@ -76,7 +76,17 @@ _TWO_PATHS = frozenset(
     }
 )
 _CREATES_SECOND = frozenset({"os.symlink", "shutil.copyfile", "shutil.copymode", "shutil.copystat"})
-WATCH = frozenset({"import", "pickle.find_class", "compile", "os.listdir", "os.scandir"})
+WATCH = frozenset(
+    {
+        "import",
+        "pickle.find_class",
+        "compile",
+        "os.listdir",
+        "os.scandir",
+        "urllib.Request",
+        "http.client.connect",
+    }
+)
 KILL = frozenset({"os.kill", "os.killpg"})
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _ALWAYS_WRITABLE = frozenset({"/dev/null"})
@@ -90,9 +100,11 @@ class Refused(PermissionError):
 class Guard:
     def __init__(self, writable: Sequence[str]) -> None:
         self._writable = tuple(os.path.realpath(path) for path in writable)
+        self.root = self._writable[0] if self._writable else ""  # the target's copy
         self._canary: str | None = None
         self._records: list[dict[str, Json]] = []
         self._inside = threading.local()
+        self._watchers: list[Callable[[str | None], None]] = []
 
     def install(self) -> None:
         sys.addaudithook(self._hook)
@@ -102,6 +114,25 @@ class Guard:
         """Start recording for a new request (None: outside any request)."""
         self._canary = canary
         self._records = []
+        for watcher in self._watchers:
+            watcher(canary)
+
+    def on_watch(self, watcher: Callable[[str | None], None]) -> None:
+        """Call `watcher` with each new request's canary (sink wrappers that need it)."""
+        self._watchers.append(watcher)
+
+    @property
+    def canary(self) -> str | None:
+        return self._canary
+
+    def note(self, event: str, args: Sequence[Any]) -> None:
+        """Record an event a sink wrapper saw during a request, whatever it mentions."""
+        if self._canary is not None:
+            self._record(event, [safe(arg) for arg in args])
+
+    def mention(self, event: str, args: Sequence[Any]) -> None:
+        """Record an event during a request when its arguments mention the canary."""
+        self._maybe_record(event, tuple(args))
 
     def collect(self) -> list[dict[str, Json]]:
         records, self._records = self._records, []

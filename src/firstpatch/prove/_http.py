@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from firstpatch.model import EntryPoint, InputKind
+from firstpatch.prove._hints import NO_HINTS, Hints
 from firstpatch.prove._protocol import Json
 from firstpatch.prove.interface import Payload
 
@@ -45,7 +46,10 @@ LIKELY_NAMES = (
     "payload",
 )
 LIKELY_HEADERS = ("X-Forwarded-For", "User-Agent", "Referer", "X-Api-Key", "X-Request-Id")
-_RULE_PART = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+_RULE_PART = re.compile(
+    r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>|\{(?P<bname>\w+)(?::(?P<bconverter>[^}]+))?\}"
+)
+_REGEX_HINT = re.compile(r"\((?!\?P<\w+>[^)]*\)$)|^\^|\$$|\\[dws.]")
 _SAMPLES = {"int": "1", "float": "1.0", "uuid": str(uuid.UUID(int=1)), "path": "x", "string": "x", "any": "x"}
 _BOUNDARY = "firstpatch-boundary-7d1f3c"
 
@@ -101,35 +105,61 @@ def _argument_text(body: bytes | None) -> str | None:
         return None
 
 
-def build_request(entry: EntryPoint, payload: Payload) -> HttpRequest:
-    """Place `payload` where the entry point reads its input."""
+def build_request(entry: EntryPoint, payload: Payload, hints: Hints = NO_HINTS) -> HttpRequest:
+    """Place `payload` where the entry point reads its input, with the other inputs `hints` says
+    the path needs."""
     kind = entry.input_kind or InputKind.QUERY
     value = payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")
-    names = (entry.parameter,) if entry.parameter else LIKELY_NAMES
-    path = _fill_route(entry.route or "/", entry.parameter if kind is InputKind.PATH else None, value)
+    value = hints.prefix + value
+    names = (entry.parameter,) if entry.parameter else (hints.names_for(kind) or LIKELY_NAMES)
+    path = fill_route(entry.route or "/", entry.parameter if kind is InputKind.PATH else None, value)
     method = _method(entry, kind)
+    query: list[tuple[str, str]] = []
+    form: list[tuple[str, str]] = []
     headers: list[tuple[str, str]] = []
+    cookies: list[tuple[str, str]] = []
     body: bytes | None = None
     if kind is InputKind.QUERY:
-        path += "?" + urlencode([(name, value) for name in names])
+        query += [(name, value) for name in names]
     elif kind is InputKind.FORM:
-        headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-        body = urlencode([(name, value) for name in names]).encode("utf-8")
+        form += [(name, value) for name in names]
     elif kind is InputKind.JSON:
+        extra = {f.name: f.value for f in hints.fields if f.kind is InputKind.JSON}
         headers.append(("Content-Type", "application/json"))
-        body = json.dumps(dict.fromkeys(names, value)).encode("utf-8")
+        body = json.dumps({**extra, **dict.fromkeys(names, value)}).encode("utf-8")
     elif kind is InputKind.BODY:
         headers.append(("Content-Type", payload.content_type))
-        body = payload.value if isinstance(payload.value, bytes) else payload.value.encode("utf-8")
+        body = hints.prefix.encode("utf-8") + (
+            payload.value if isinstance(payload.value, bytes) else payload.value.encode("utf-8")
+        )
     elif kind is InputKind.COOKIE:
-        headers.append(("Cookie", "; ".join(f"{name}={_cookie_value(value)}" for name in names)))
+        cookies += [(name, value) for name in names]
     elif kind is InputKind.HEADER:
-        header_names = (entry.parameter,) if entry.parameter else LIKELY_HEADERS
+        header_names = (entry.parameter,) if entry.parameter else (hints.names_for(kind) or LIKELY_HEADERS)
         headers += [(name, _header_value(value)) for name in header_names]
     elif kind is InputKind.FILE:
         headers.append(("Content-Type", f"multipart/form-data; boundary={_BOUNDARY}"))
         raw = payload.value if isinstance(payload.value, bytes) else payload.value.encode("utf-8")
         body = _multipart(names, raw, payload.content_type)
+    for extra_field in hints.fields:
+        pair = (extra_field.name, extra_field.value)
+        if extra_field.kind is InputKind.QUERY:
+            query.append(pair)
+        elif extra_field.kind is InputKind.FORM and body is None:
+            form.append(pair)
+        elif extra_field.kind is InputKind.HEADER:
+            headers.append((extra_field.name, _header_value(extra_field.value)))
+        elif extra_field.kind is InputKind.COOKIE:
+            cookies.append(pair)
+    if query:
+        path += ("&" if "?" in path else "?") + urlencode(query)
+    if form:
+        headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        body = urlencode(form).encode("utf-8")
+        if method in ("GET", "HEAD"):
+            method = _method(entry, InputKind.FORM)
+    if cookies:
+        headers.append(("Cookie", "; ".join(f"{name}={_cookie_value(text)}" for name, text in cookies)))
     return HttpRequest(method, path, tuple(headers), body)
 
 
@@ -142,15 +172,56 @@ def _method(entry: EntryPoint, kind: InputKind) -> str:
     return "GET" if "GET" in methods else methods[0]
 
 
-def _fill_route(rule: str, parameter: str | None, value: str) -> str:
+def fill_route(rule: str, parameter: str | None, value: str) -> str:
+    """A path the rule matches, with `value` in the parameter's place (samples elsewhere).
+
+    Rules are Werkzeug/Django `<conv:name>`, Starlette/aiohttp `{name:conv}`, or a regular
+    expression (Tornado, Django's re_path) whose groups are filled in order."""
+    if _REGEX_HINT.search(rule):
+        return "/" + _fill_regex(rule, parameter, value).lstrip("/")
+
     def fill(match: re.Match[str]) -> str:
-        converter = match["converter"] or "string"
-        if parameter is not None and match["name"] == parameter:
+        name = match["name"] or match["bname"]
+        converter = match["converter"] or match["bconverter"] or "string"
+        if parameter is not None and name == parameter:
             # The path converter accepts "/", the others do not: keep slashes only for it.
             return quote(value, safe="/" if converter == "path" else "")
-        return _SAMPLES.get(converter, "x")
+        return _SAMPLES.get(converter, "1" if converter.startswith(("int", "\\d", "[0-9]")) else "x")
 
-    return _RULE_PART.sub(fill, rule)
+    return "/" + _RULE_PART.sub(fill, rule).lstrip("/")
+
+
+def _fill_regex(rule: str, parameter: str | None, value: str) -> str:
+    pattern = rule.removeprefix("^").removesuffix("$")
+    out: list[str] = []
+    index = 0
+    has_named = "(?P<" in pattern
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            out.append(pattern[index + 1])
+            index += 2
+        elif char == "(":
+            depth, end = 1, index + 1
+            while end < len(pattern) and depth:
+                depth += {"(": 1, ")": -1}.get(pattern[end], 0)
+                end += 2 if pattern[end] == "\\" else 1
+            group = pattern[index:end]
+            named = re.match(r"\(\?P<(\w+)>", group)
+            numeric = "\\d" in group or "0-9" in group
+            # A named group takes the value when it is the parameter; unnamed groups (positional
+            # handler arguments) take it unless they only match digits.
+            mine = named.group(1) == parameter if named else not has_named and not numeric
+            if group.startswith(("(?:", "(?=")):
+                mine = False
+            out.append(quote(value, safe="") if mine else ("1" if numeric else "x"))
+            index = end
+        elif char in "?*+":
+            index += 1
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
 
 
 def _cookie_value(value: str) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from firstpatch.prove._http import HttpRequest
+from collections.abc import Sequence
+
+from firstpatch.model import Location
 from firstpatch.prove._protocol import Json
 from firstpatch.prove.interface import AuditRecord, Observation, Payload, Response
 from firstpatch.prove.sandbox import SandboxResult
 
 
 def observations(
-    run: SandboxResult, item: str, attempts: tuple[tuple[Payload, HttpRequest], ...]
+    run: SandboxResult,
+    item: str,
+    attempts: Sequence[tuple[Payload, object]] | Sequence[Payload],
+    sink: Location | None = None,
 ) -> list[Observation]:
     """One observation per request of `item`, in the order they were sent."""
     found: list[Observation] = []
@@ -19,10 +24,11 @@ def observations(
         index = message.get("index")
         if not isinstance(index, int) or not 0 <= index < len(attempts):
             continue
-        payload = attempts[index][0]
+        attempt = attempts[index]
+        payload = attempt[0] if isinstance(attempt, tuple) else attempt
         found.append(
             Observation(
-                payload, _records(message.get("records")), _response(message), _error(message), run.root
+                payload, _records(message.get("records")), _response(message), _error(message), run.root, sink
             )
         )
     return found
@@ -75,8 +81,17 @@ def _response(message: dict[str, Json]) -> Response | None:
     status, content_type, body = message.get("status"), message.get("content_type"), message.get("body")
     if not isinstance(status, int):
         return None
+    headers = message.get("headers")
+    pairs = tuple(
+        (str(pair[0]), str(pair[1]))
+        for pair in (headers if isinstance(headers, list) else [])
+        if isinstance(pair, list) and len(pair) == 2
+    )
     return Response(
-        status, content_type if isinstance(content_type, str) else "", body if isinstance(body, str) else ""
+        status,
+        content_type if isinstance(content_type, str) else "",
+        body if isinstance(body, str) else "",
+        pairs,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firstpatch.errors import FirstpatchError
-from firstpatch.model import Evidence, Finding, Fingerprint, OracleEvent
+from firstpatch.model import Evidence, Finding, Fingerprint, Location, OracleEvent
 from firstpatch.prove._protocol import Json
 
 
@@ -43,6 +43,7 @@ class Payload:
     value: str | bytes
     label: str  # a short name for reports, e.g. "semicolon"
     content_type: str = "text/plain; charset=utf-8"
+    expect: str | None = None  # text only an evaluated payload produces (template arithmetic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,11 @@ class Response:
     status: int
     content_type: str
     body: str  # decoded as UTF-8 with replacement, truncated by the child
+    headers: tuple[tuple[str, str], ...] = ()  # in the order sent; Set-Cookie may repeat
+
+    def header(self, name: str) -> list[str]:
+        """Every value of the header `name` (case-insensitive)."""
+        return [value for key, value in self.headers if key.lower() == name.lower()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,7 @@ class Observation:
     response: Response | None  # None when the target raised instead of answering
     error: str | None  # the exception the target raised, as "Type: message"
     root: str  # the sandbox copy of the target, as the child saw it (real path)
+    sink: Location | None = None  # where the finding says the sink is (for call-site oracles)
 
 
 class Oracle(ABC):

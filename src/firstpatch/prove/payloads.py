@@ -14,7 +14,9 @@ from collections.abc import Callable
 from firstpatch.prove.interface import Payload
 
 Canaries = Callable[[], str]
-SUPPORTED_CWES = frozenset({22, 78, 79, 89, 94, 502})
+SUPPORTED_CWES = frozenset(
+    {22, 78, 79, 89, 90, 94, 117, 328, 330, 501, 502, 601, 611, 614, 643, 918, 1004, 1336}
+)
 
 
 def new_canary() -> str:
@@ -44,10 +46,11 @@ def _command(canaries: Canaries) -> tuple[Payload, ...]:
 
 
 def _sql(canaries: Canaries) -> tuple[Payload, ...]:
+    # The canary opens and closes each payload: the oracle checks both ends stay in one literal.
     cases = [
-        ("single-quote breakout", "{c}' OR 'a'='a"),
-        ("single-quote comment", "{c}'--"),
-        ("double-quote breakout", '{c}" OR "a"="a'),
+        ("single-quote breakout", "{c}' OR '{c}'='{c}"),
+        ("single-quote comment", "{c}'--{c}"),
+        ("double-quote breakout", '{c}" OR "{c}"="{c}'),
         ("numeric context", "1 OR '{c}'='{c}'"),
     ]
     return tuple(_text(canaries(), label, template) for label, template in cases)
@@ -103,6 +106,86 @@ def _html(canaries: Canaries) -> tuple[Payload, ...]:
     return tuple(_text(canaries(), label, template, "text/html") for label, template in cases)
 
 
+def _xpath(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("single-quote function call", "' or {c}() or '"),
+        ("double-quote function call", '" or {c}() or "'),
+        ("single-quote breakout", "{c}' or '{c}'='{c}"),
+        ("double-quote breakout", '{c}" or "{c}"="{c}'),
+        ("numeric context", "1 or {c}()"),
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _ldap(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("filter breakout", "{c})({c}=*"),
+        ("or-filter breakout", "{c})(|({c}=*)"),
+        ("wildcard breakout", "*)({c}=*"),
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _xxe(canaries: Canaries) -> tuple[Payload, ...]:
+    general = canaries()
+    parameter = canaries()
+    return (
+        Payload(
+            general,
+            f'<?xml version="1.0"?>\n<!DOCTYPE {general} [<!ENTITY {general} SYSTEM "file:///{general}.ent">]>\n'
+            f"<{general}>&{general};</{general}>",
+            "external general entity",
+            "application/xml",
+        ),
+        Payload(
+            parameter,
+            f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY % {parameter} SYSTEM "file:///{parameter}.dtd"> %{parameter};]>\n'
+            "<r/>",
+            "external parameter entity",
+            "application/xml",
+        ),
+    )
+
+
+def _template(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [("jinja expression", "{{{{{a}*{b}}}}}"), ("mako expression", "${{{a}*{b}}}")]
+    found = []
+    for label, template in cases:
+        canary = canaries()
+        # Two factors from the canary's random digits: their product appears in no payload.
+        a, b = 7000 + int(canary[-6:-3], 16) % 1000, 8000 + int(canary[-3:], 16) % 1000
+        found.append(Payload(canary, canary + template.format(a=a, b=b), label, expect=f"{canary}{a * b}"))
+    return tuple(found)
+
+
+def _redirect(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("absolute URL", "https://{c}.example/"),
+        ("scheme-relative URL", "//{c}.example/"),
+        ("backslash URL", "/\\{c}.example/"),
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _ssrf(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [
+        ("URL", "http://{c}.example/"),
+        ("host name", "{c}.example"),
+        ("scheme-relative URL", "//{c}.example/"),
+    ]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _log(canaries: Canaries) -> tuple[Payload, ...]:
+    cases = [("line feed", "{c}\n{c} forged entry"), ("carriage return", "{c}\r\n{c} forged entry")]
+    return tuple(_text(canaries(), label, template) for label, template in cases)
+
+
+def _plain(canaries: Canaries) -> tuple[Payload, ...]:
+    """For oracles that watch where the input is kept or what runs, not how it is parsed."""
+    return (_text(canaries(), "plain value", "{c}"),)
+
+
 def _text(canary: str, label: str, template: str, content_type: str = "text/plain; charset=utf-8") -> Payload:
     return Payload(canary, template.format(c=canary), label, content_type)
 
@@ -116,6 +199,18 @@ _BY_CWE: dict[int, Callable[[Canaries], tuple[Payload, ...]]] = {
     78: _command,
     79: _html,
     89: _sql,
+    90: _ldap,
     94: _code,
+    117: _log,
+    328: _plain,
+    330: _plain,
+    501: _plain,
     502: _deserialize,
+    601: _redirect,
+    611: _xxe,
+    614: _plain,
+    643: _xpath,
+    918: _ssrf,
+    1004: _plain,
+    1336: _template,
 }

@@ -74,8 +74,13 @@ class SandboxResult:
     seconds: float
 
 
-def run(root: Path, job: dict[str, Json], limits: Limits = Limits()) -> SandboxResult:
-    """Run `job` (which names a runner) in a sandbox on a copy of `root`; `root` is not touched."""
+def run(
+    root: Path, job: dict[str, Json], limits: Limits = Limits(), python: str | None = None
+) -> SandboxResult:
+    """Run `job` (which names a runner) in a sandbox on a copy of `root`; `root` is not touched.
+
+    `python` is another interpreter to run the child with (a virtual environment holding the
+    target's own dependencies); firstpatch's package folder is appended to its path."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="firstpatch-sandbox-") as base:
         copy = Path(base) / "target"
@@ -87,14 +92,23 @@ def run(root: Path, job: dict[str, Json], limits: Limits = Limits()) -> SandboxR
             return SandboxResult((), failed, str(copy), "not started", "", time.monotonic() - started)
         tmp.mkdir()
         log_path = Path(base) / "output.log"
-        messages, error, isolation = _supervise(copy, tmp, log_path, job, limits)
+        messages, error, isolation = _supervise(copy, tmp, log_path, job, limits, python)
         log = _tail(log_path)
         real = os.path.realpath(copy)
     return SandboxResult(tuple(messages), error, real, isolation, log, time.monotonic() - started)
 
 
+def _command(python: str | None) -> list[str]:
+    if python is None:
+        return [sys.executable, "-I", "-B", "-m", "firstpatch.prove._child"]
+    # Appended, not prepended: the target's environment decides its own packages.
+    package_parent = str(Path(__file__).resolve().parents[2])
+    boot = "import sys, runpy; sys.path.append(sys.argv.pop(1)); runpy.run_module('firstpatch.prove._child', run_name='__main__')"
+    return [python, "-I", "-B", "-c", boot, package_parent]
+
+
 def _supervise(
-    copy: Path, tmp: Path, log_path: Path, job: dict[str, Json], limits: Limits
+    copy: Path, tmp: Path, log_path: Path, job: dict[str, Json], limits: Limits, python: str | None
 ) -> tuple[list[dict[str, Json]], ChildError | None, str]:
     cgroup = PidsCgroup.create(limits.processes)
     read_fd, write_fd = os.pipe()
@@ -115,7 +129,7 @@ def _supervise(
     with log_path.open("wb") as log:
         try:
             process = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-m", "firstpatch.prove._child"],
+                _command(python),
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -129,7 +143,7 @@ def _supervise(
             os.close(write_fd)
             if cgroup:
                 cgroup.destroy()
-            raise ProveError(f"cannot start the sandbox child {sys.executable}: {exc}") from exc
+            raise ProveError(f"cannot start the sandbox child {python or sys.executable}: {exc}") from exc
     os.close(write_fd)
     # The child blocks on stdin until here, so it is in the cgroup before it can fork.
     in_cgroup = cgroup.add(process.pid) if cgroup else False

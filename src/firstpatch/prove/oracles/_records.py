@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from firstpatch.prove._protocol import Json
-from firstpatch.prove.interface import AuditRecord, Observation
+from firstpatch.prove.interface import AuditRecord, Observation, Payload
 
 
 def text(value: Json) -> str | None:
@@ -31,3 +31,13 @@ def records(observation: Observation, *events: str) -> Iterator[AuditRecord]:
 
 def shorten(value: str, limit: int = 300) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
+
+
+def canaries_in(payload: Payload) -> int:
+    """How many times the payload carries its canary."""
+    value = payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")
+    return value.count(payload.canary)
+
+
+def payload_text(payload: Payload) -> str:
+    return payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")

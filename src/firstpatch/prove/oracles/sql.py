@@ -1,25 +1,23 @@
-"""CWE-89: the payload's quote must break out of the string literal it was pasted into.
+"""CWE-89: the payload must become part of an executed statement's structure.
 
 Each statement SQLite executed (its trace callback; Python 3.11 passes the statement with bound
-parameters expanded into properly escaped literals, older versions pass the `?` form - both are
-handled because a bound value either sits whole inside one literal or is absent) is tokenised
-with sqlglot. The payload is neutralised only if one string-literal or quoted-identifier token
-holds all of it; if the canary sits in a token that does not hold the whole payload, the payload
-introduced tokens of its own.
+parameters expanded into properly escaped literals) is tokenised with sqlglot, and the payload's
+canaries are located in its tokens (see `_structure`): a bound or escaped value keeps them all in
+one string literal, an injected one leaves it or turns them into syntax.
 """
 
 from __future__ import annotations
 
 from firstpatch.model import OracleEvent
 from firstpatch.prove.interface import Observation, Oracle
-from firstpatch.prove.oracles._records import records, shorten, text
+from firstpatch.prove.oracles._records import canaries_in, records, shorten, text
+from firstpatch.prove.oracles._structure import Span, breakout
 
 # Token types that hold data: a string literal, or a quoted identifier ("..." in SQLite).
-_LITERALS = frozenset({"STRING", "IDENTIFIER", "NATIONAL_STRING"})
+_LITERALS = frozenset({"STRING", "IDENTIFIER", "NATIONAL_STRING", "BIT_STRING", "HEX_STRING", "BYTE_STRING"})
 
 
-def breakout(statement: str, payload: str, canary: str) -> str | None:
-    """How the payload changed the statement's structure, or None when it stayed data."""
+def spans(statement: str) -> list[Span] | None:
     # Imported here: `python -m firstpatch.prove._child` loads this package, and the sandbox
     # child never judges, so it should not pay for sqlglot on every start.
     from sqlglot import tokenize
@@ -29,15 +27,12 @@ def breakout(statement: str, payload: str, canary: str) -> str | None:
         tokens = tokenize(statement, read="sqlite")
     except TokenError:
         return None  # SQLite ran it, so this is a tokenizer gap, not evidence
-    holders = [token for token in tokens if canary in token.text]
-    if not holders:
-        return None  # only in a comment, or not in this statement at all
-    for token in holders:
-        if token.token_type.name in _LITERALS and payload in token.text:
-            return None
-    token = holders[0]
-    kind = token.token_type.name
-    return f"the canary is in the {kind} token {token.text!r}, which does not hold the payload"
+    return [
+        Span(
+            token.start, token.end, token.token_type.name in _LITERALS, statement[token.start : token.end + 1]
+        )
+        for token in tokens
+    ]
 
 
 class SqlInjectionOracle(Oracle):
@@ -46,13 +41,13 @@ class SqlInjectionOracle(Oracle):
     watched = frozenset({"sqlite3.trace"})
 
     def judge(self, observation: Observation) -> OracleEvent | None:
-        payload = observation.payload
-        value = payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")
+        canary = observation.payload.canary
         for record in records(observation, "sqlite3.trace"):
             statement = text(record.args[0]) if record.args else None
-            if statement is None:
+            found = spans(statement) if statement is not None else None
+            if statement is None or found is None:
                 continue
-            how = breakout(statement, value, payload.canary)
+            how = breakout(statement, found, canary, canaries_in(observation.payload))
             if how:
                 return OracleEvent(self.name, f"SQLite executed {shorten(statement)!r}: {how}")
         return None
