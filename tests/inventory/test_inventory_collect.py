@@ -32,7 +32,18 @@ def test_public_api() -> None:
         "collect",
         "merge",
     ]
-    assert [parser.name for parser in firstpatch.inventory.PARSERS] == ["requirements", "pyproject"]
+    assert [parser.name for parser in firstpatch.inventory.PARSERS] == [
+        "requirements",
+        "pyproject",
+        "poetry.lock",
+        "Pipfile.lock",
+        "uv.lock",
+        "pdm.lock",
+        "pylock.toml",
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+    ]
 
 
 def test_collect_fixture_tree(tmp_path: Path) -> None:

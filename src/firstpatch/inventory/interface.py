@@ -38,6 +38,11 @@ class ManifestParser(ABC):
     def handles(self, filename: str) -> bool:
         """Whether a file of this name is in this parser's format."""
 
+    def recognises(self, head: str) -> bool:
+        """Whether a file whose name `handles` did not claim is in this format, judged by the
+        first few kilobytes of its text (SBOMs come under any name)."""
+        return False
+
     @abstractmethod
     def parse(self, text: str, path: str, read: Reader | None = None) -> Parsed:
         """Components declared in `text`; `path` is relative to the target root.

@@ -1,0 +1,89 @@
+"""Components of every ecosystem, each with the purl its ecosystem's purl type defines.
+
+Names are kept as the OSV schema names them (`@scope/name` for npm, `group:artifact` for Maven,
+the module path for Go, `vendor/package` for Packagist), since that is what advisories are
+matched against; the purl splits them into namespace and name as the purl specification says.
+A component without a version (a git, URL or path dependency) gets a purl without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from packageurl import PackageURL
+
+from firstpatch.inventory._pypi import pypi_component
+from firstpatch.model import Component, Ecosystem, Location
+
+PURL_TYPES: dict[Ecosystem, str] = {
+    Ecosystem.PYPI: "pypi",
+    Ecosystem.NPM: "npm",
+    Ecosystem.GO: "golang",
+    Ecosystem.CRATES_IO: "cargo",
+    Ecosystem.RUBYGEMS: "gem",
+    Ecosystem.PACKAGIST: "composer",
+    Ecosystem.MAVEN: "maven",
+    Ecosystem.NUGET: "nuget",
+    Ecosystem.DEBIAN: "deb",
+    Ecosystem.UBUNTU: "deb",
+    Ecosystem.ALPINE: "apk",
+    Ecosystem.RED_HAT: "rpm",
+    Ecosystem.ROCKY_LINUX: "rpm",
+    Ecosystem.ALMALINUX: "rpm",
+}
+
+# The purl namespace of an OS package is its distribution's vendor.
+OS_NAMESPACES: dict[Ecosystem, str] = {
+    Ecosystem.DEBIAN: "debian",
+    Ecosystem.UBUNTU: "ubuntu",
+    Ecosystem.ALPINE: "alpine",
+    Ecosystem.RED_HAT: "redhat",
+    Ecosystem.ROCKY_LINUX: "rocky",
+    Ecosystem.ALMALINUX: "almalinux",
+}
+
+
+def component(
+    ecosystem: Ecosystem,
+    name: str,
+    version: str | None,
+    location: Location,
+    *,
+    direct: bool = True,
+    dev: bool = False,
+    qualifiers: Mapping[str, str] | None = None,
+    purl_version: str | None = None,
+) -> Component:
+    """A component named as OSV names it; `purl_version` when the purl spells the version
+    differently (Go's `v1.2.3` against OSV's `1.2.3`)."""
+    if ecosystem is Ecosystem.PYPI:
+        return pypi_component(name, version, location, dev=dev, direct=direct)
+    namespace, short = _split(ecosystem, name)
+    purl = PackageURL(
+        type=PURL_TYPES[ecosystem],
+        namespace=namespace,
+        name=short,
+        version=purl_version if purl_version is not None and version is not None else version,
+        qualifiers=dict(qualifiers) if qualifiers else None,
+    ).to_string()
+    return Component(
+        purl=purl,
+        name=name,
+        version=version,
+        ecosystem=ecosystem,
+        locations=(location,),
+        direct=direct,
+        dev=dev,
+    )
+
+
+def _split(ecosystem: Ecosystem, name: str) -> tuple[str | None, str]:
+    if ecosystem in OS_NAMESPACES:
+        return OS_NAMESPACES[ecosystem], name
+    if ecosystem is Ecosystem.MAVEN and ":" in name:
+        group, _, artifact = name.partition(":")
+        return group, artifact
+    if ecosystem in (Ecosystem.NPM, Ecosystem.GO, Ecosystem.PACKAGIST) and "/" in name:
+        namespace, _, short = name.rpartition("/")
+        return namespace, short
+    return None, name
