@@ -47,9 +47,8 @@ def run(job: dict[str, Any], guard: Guard, channel: _runner.Channel) -> None:
 def _routes(patterns: Any, prefix: str) -> Any:
     for pattern in patterns:
         rule = prefix + str(pattern.pattern)
-        nested = getattr(pattern, "url_patterns", None)
-        if nested is not None and not hasattr(pattern, "callback"):
-            yield from _routes(nested, rule)
+        if hasattr(pattern, "url_patterns"):  # an include(): its patterns under this prefix
+            yield from _routes(pattern.url_patterns, rule)
             continue
         callback = pattern.callback
         view = getattr(callback, "view_class", None) or callback
