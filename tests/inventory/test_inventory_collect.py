@@ -43,6 +43,12 @@ def test_public_api() -> None:
         "package-lock.json",
         "yarn.lock",
         "pnpm-lock.yaml",
+        "go.mod",
+        "Cargo.lock",
+        "Gemfile.lock",
+        "composer.lock",
+        "pom.xml",
+        "packages.lock.json",
     ]
 
 

@@ -12,8 +12,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from firstpatch.inventory.cargo_lock import CargoLockParser
+from firstpatch.inventory.composer_lock import ComposerLockParser
+from firstpatch.inventory.gemfile_lock import GemfileLockParser
+from firstpatch.inventory.go_mod import GoModParser
 from firstpatch.inventory.interface import InventoryError, ManifestParser, Parsed, Reader
+from firstpatch.inventory.maven_pom import MavenPomParser
 from firstpatch.inventory.npm_lock import NpmLockParser
+from firstpatch.inventory.nuget_lock import NugetLockParser
 from firstpatch.inventory.pdm_lock import PdmLockParser
 from firstpatch.inventory.pipfile_lock import PipfileLockParser
 from firstpatch.inventory.pnpm_lock import PnpmLockParser
@@ -37,6 +43,12 @@ PARSERS: tuple[ManifestParser, ...] = (
     NpmLockParser(),
     YarnLockParser(),
     PnpmLockParser(),
+    GoModParser(),
+    CargoLockParser(),
+    GemfileLockParser(),
+    ComposerLockParser(),
+    MavenPomParser(),
+    NugetLockParser(),
 )
 
 # Files that are manifests, can be included or consulted by one (`-r base.in`, a lock's

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator
 
 from firstpatch.model import Location
 
@@ -109,3 +110,11 @@ def json_object_keys(text: str) -> list[tuple[str, int]]:
         key = json.loads(f'"{raw}"') if "\\" in raw else raw
         found.append((key, lines.line_of(match.start(1))))
     return found
+
+
+def advance(keys: Iterator[tuple[str, int]], name: str) -> int:
+    """The line of the next key `name` in `json_object_keys` output, consumed up to it; 0 if none."""
+    for key, line in keys:
+        if key == name:
+            return line
+    return 0

@@ -119,10 +119,26 @@ def load_xml(text: str, path: str) -> XmlDocument | Skipped:
         line = exc.position[0] if exc.position else 0
         return Skipped(path, f"invalid XML: {exc}", line)
     except DefusedXmlException as exc:
-        return Skipped(path, f"XML refused: {exc}")
+        what = _REFUSED.get(type(exc).__name__, type(exc).__name__)
+        return Skipped(
+            path, f"XML refused: {what}; firstpatch does not expand XML entities", _xml_line(parser)
+        )
     except _TooDeepError:
         return Skipped(path, f"XML nested deeper than {MAX_DEPTH} levels; not read")
     return XmlDocument(root, builder.lines)
+
+
+_REFUSED = {
+    "EntitiesForbidden": "the document declares an entity",
+    "DTDForbidden": "the document has a DTD",
+    "ExternalReferenceForbidden": "the document refers to an external resource",
+    "NotSupportedError": "the document uses a feature defusedxml refuses",
+}
+
+
+def _xml_line(parser: DefusedXMLParser) -> int:
+    expat = getattr(parser, "parser", None)
+    return int(getattr(expat, "CurrentLineNumber", 0))
 
 
 def _too_deep(value: object) -> bool:

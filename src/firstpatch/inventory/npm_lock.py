@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from firstpatch.inventory._graph import Locked, locked_components
-from firstpatch.inventory._lines import Lines, json_object_keys
+from firstpatch.inventory._lines import Lines, advance, json_object_keys
 from firstpatch.inventory._load import load_json
 from firstpatch.inventory._npm import (
     alias_target,
@@ -122,7 +122,7 @@ def _nested(dependencies: dict[str, Any], path: str, lines: Lines, read: Reader 
         if not isinstance(entry, dict):
             problems.append(Skipped(path, f"dependency {install_name} must be an object"))
             continue
-        line = _advance(keys, install_name)
+        line = advance(keys, install_name)
         written = entry.get("version")
         if not isinstance(written, str) or not written:
             problems.append(Skipped(path, f"dependency {install_name} has no version", line))
@@ -172,10 +172,3 @@ def _walk(dependencies: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         nested = item[1].get("dependencies") if isinstance(item[1], dict) else None
         if isinstance(nested, dict):
             stack.append(iter(nested.items()))
-
-
-def _advance(keys: Iterator[tuple[str, int]], name: str) -> int:
-    for key, line in keys:
-        if key == name:
-            return line
-    return 0
