@@ -41,7 +41,8 @@ def verify(
     """The proposed patch with its checks and status; `root` is never modified.
 
     `python` runs the target's tests (an interpreter with the target's dependencies, such as
-    the prove stage's environment for it); by default, the one running firstpatch."""
+    the prove stage's environment for it); by default, the one running firstpatch. Raises
+    PatchError when the tree no longer holds the text the patch was made from."""
     root = root.resolve()
     checks: list[Check] = []
     with tempfile.TemporaryDirectory(prefix="firstpatch-verify-") as scratch:
