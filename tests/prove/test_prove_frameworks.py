@@ -17,12 +17,18 @@ QUERY, PATH, FORM = InputKind.QUERY, InputKind.PATH, InputKind.FORM
 
 def _prove(tmp_path: Path, fixture: str, findings: list[Finding]) -> dict[int, Evidence]:
     """Evidence by the identity of each finding object (the test fingerprints may repeat)."""
-    unique = [dataclasses.replace(f, fingerprint=Fingerprint(f"{f.fingerprint}#{i}")) for i, f in enumerate(findings)]
+    unique = [
+        dataclasses.replace(f, fingerprint=Fingerprint(f"{f.fingerprint}#{i}"))
+        for i, f in enumerate(findings)
+    ]
     root = copy_tree(FIXTURES / fixture, tmp_path / fixture)
     before = snapshot(root)
     evidence = prove(root, unique)
     assert snapshot(root) == before
-    return {id(original): evidence[renamed.fingerprint] for original, renamed in zip(findings, unique, strict=True)}
+    return {
+        id(original): evidence[renamed.fingerprint]
+        for original, renamed in zip(findings, unique, strict=True)
+    }
 
 
 def _status(evidence: dict[int, Evidence], finding: Finding) -> ProofStatus:
@@ -34,9 +40,15 @@ def test_django_include_prefix_session_and_temporary_database(tmp_path: Path) ->
     views = "notes/views.py"
     # The analysis reports the route as declared in notes/urls.py, without the include() prefix.
     sqli = make_finding("search/", 89, "q", path=views, framework="django", function="notes.views.search")
-    safe = make_finding("search-safe/", 89, "q", path=views, framework="django", function="notes.views.search_safe")
-    xss = make_finding("hello/<str:name>/", 79, "name", PATH, path=views, framework="django", function="notes.views.hello")
-    session = make_finding("remember/", 501, "who", path=views, framework="django", function="notes.views.remember")
+    safe = make_finding(
+        "search-safe/", 89, "q", path=views, framework="django", function="notes.views.search_safe"
+    )
+    xss = make_finding(
+        "hello/<str:name>/", 79, "name", PATH, path=views, framework="django", function="notes.views.hello"
+    )
+    session = make_finding(
+        "remember/", 501, "who", path=views, framework="django", function="notes.views.remember"
+    )
     evidence = _prove(tmp_path, "django-site", [sqli, safe, xss, session])
     for finding in (sqli, xss, session):
         found = evidence[id(finding)]
@@ -77,7 +89,9 @@ def test_tornado_handler_without_a_route_is_found_by_its_class(tmp_path: Path) -
     kwargs = {"path": "app.py", "framework": "tornado", "entry_line": 6}
     command = make_finding("", 78, None, **kwargs, function="app.PingHandler.get")
     xss = make_finding("", 79, None, **kwargs, function="app.PingHandler.get")
-    safe = make_finding("", 79, None, path="app.py", framework="tornado", entry_line=13, function="app.SafeHandler.get")
+    safe = make_finding(
+        "", 79, None, path="app.py", framework="tornado", entry_line=13, function="app.SafeHandler.get"
+    )
     evidence = _prove(tmp_path, "tornado-app", [command, xss, safe])
     for finding in (command, xss):
         found = evidence[id(finding)]
@@ -88,11 +102,22 @@ def test_tornado_handler_without_a_route_is_found_by_its_class(tmp_path: Path) -
 
 @pytest.mark.slow
 def test_command_line_argv_and_environment(tmp_path: Path) -> None:
-    argv = make_finding("", 78, None, InputKind.ARGV, (), path="backup.py", framework="cli", function="backup.main")
-    env = make_finding(
-        "", 94, "BACKUP_EVAL", InputKind.ENV, (), path="backup.py", framework="cli", function="backup.<module>"
+    argv = make_finding(
+        "", 78, None, InputKind.ARGV, (), path="backup.py", framework="cli", function="backup.main"
     )
-    safe = make_finding("", 78, None, InputKind.ARGV, (), path="safe.py", framework="cli", function="safe.<module>")
+    env = make_finding(
+        "",
+        94,
+        "BACKUP_EVAL",
+        InputKind.ENV,
+        (),
+        path="backup.py",
+        framework="cli",
+        function="backup.<module>",
+    )
+    safe = make_finding(
+        "", 78, None, InputKind.ARGV, (), path="safe.py", framework="cli", function="safe.<module>"
+    )
     evidence = _prove(tmp_path, "cli-tool", [argv, env, safe])
     for finding in (argv, env):
         found = evidence[id(finding)]

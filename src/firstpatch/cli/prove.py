@@ -16,13 +16,16 @@ from firstpatch.model import Finding, FindingKind, ProofStatus, Run
 
 @app.command()
 def prove(
-    finding: Annotated[str, typer.Argument(help="A finding's fingerprint, or a prefix of it that is unique.")],
+    finding: Annotated[
+        str, typer.Argument(help="A finding's fingerprint, or a prefix of it that is unique.")
+    ],
     path: Annotated[
         Path | None,
         typer.Option(help="The project folder (default: the target the run scanned)."),
     ] = None,
     db: Annotated[
-        str | None, typer.Option(help="Database URL (default: SQLite in the user data folder; FIRSTPATCH_DB).")
+        str | None,
+        typer.Option(help="Database URL (default: SQLite in the user data folder; FIRSTPATCH_DB)."),
     ] = None,
     install_deps: Annotated[
         bool,
@@ -73,5 +76,7 @@ def _pick(run: Run, prefix: str) -> Finding:
         raise UsageError(f"no code finding {prefix!r} in the newest run ({run.id}, {run.target})")
     if len(matches) > 1:
         listed = ", ".join(f.fingerprint[:16] for f in matches[:5])
-        raise UsageError(f"{prefix!r} matches {len(matches)} findings ({listed}…): give more of the fingerprint")
+        raise UsageError(
+            f"{prefix!r} matches {len(matches)} findings ({listed}…): give more of the fingerprint"
+        )
     return matches[0]

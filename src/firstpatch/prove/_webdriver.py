@@ -12,6 +12,7 @@ reports, is searched for the finding's handler and the finding is planned again 
 from __future__ import annotations
 
 import dataclasses
+import re
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -228,12 +229,19 @@ class WebDriver(Driver):
         memory = [o for o in seen if o.error == "MemoryError"]
         if memory and len(memory) == len(seen):
             return untestable("memory: the target exceeded the sandbox's memory limit on every payload", log)
+        missing = {_MISSING.match(o.error or "") for o in seen}
+        if seen and None not in missing:
+            names = sorted({m.group(1) for m in missing if m is not None})
+            return untestable(f"missing module {', '.join(names)} (imported while handling the input)", log)
         tried = ", ".join(f"{p.label} {_show(p)}" for p, _ in plan.attempts)
         reason = f"no {plan.oracle.name} event after {len(seen)} payloads: {tried}"
         refused = refusals(seen)
         if refused:
             reason += f"; the sandbox refused: {refused}"
         return Evidence(ProofStatus.NOT_CONFIRMED, reason, log=log)
+
+
+_MISSING = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
 
 def _handlers(ready: dict[str, Json]) -> list[dict[str, Json]] | None:

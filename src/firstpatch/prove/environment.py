@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from firstpatch.prove.interface import ProveError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._ -]+\])?\s*([<>=!~;@ ].*)?$")
@@ -74,6 +72,8 @@ def prepare(
     """The environment for `root`'s requirements, created (or reused) under `cache`.
 
     `pip_args` go to `pip install` (tests pass `--no-index --find-links DIR`)."""
+    import platformdirs  # here: the sandbox child imports this package and has only the stdlib
+
     requirements, skipped = declared_requirements(root)
     key = hashlib.sha256("\n".join([sys.version, *sorted(requirements), *pip_args]).encode()).hexdigest()[:16]
     base = cache or Path(platformdirs.user_cache_dir("firstpatch")) / "target-envs"
