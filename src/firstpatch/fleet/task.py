@@ -1,0 +1,129 @@
+"""One fleet target, scanned inside a Ray worker: the function Ray runs, and what it returns.
+
+It runs the same pipeline as `firstpatch scan` (`firstpatch.scan.scan`) and returns the run as
+data; the driver alone writes to the store. A failure that is the target's (missing, not a
+project, a clone refused, too slow, too big) comes back as `Failed` with its reason. A clone
+that failed for a transient reason is raised instead, so that Ray's retry policy runs the task
+again; anything else raised is a bug, which the driver records with its type.
+
+The scan pipeline is imported by the first task a worker process runs, which keeps it for every
+later task (the driver, which only needs this module's types, never imports it), and before the
+memory limit is set: a `MemoryError` halfway through an import would leave the worker with
+half-made modules for its next tasks.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeAlias
+
+from firstpatch import __version__
+from firstpatch.errors import FirstpatchError
+from firstpatch.fleet.checkout import cloned, folder_revision, remote_commit
+from firstpatch.fleet.identity import run_id_for, scan_configuration
+from firstpatch.fleet.interface import FleetTarget, TargetKind, TransientCheckoutError
+from firstpatch.fleet.limits import Deadline, memory_limit
+from firstpatch.model import Run
+from firstpatch.target import Target
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSettings:
+    prove: bool
+    patch: bool
+    configuration: str  # the driver's `scan_configuration`: a worker that disagrees refuses
+    timeout: float  # seconds
+    memory_bytes: int
+    workdir: str  # the fleet's folder in each node's temporary folder, for clones
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    revision: str
+    run: Run  # named after the target, with an id that repeats for the same scan
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """The target is at a revision this configuration has scanned already."""
+
+    revision: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    reason: str
+    revision: str | None = None
+
+
+Outcome: TypeAlias = Scanned | Unchanged | Failed
+
+
+def scan_target(target: FleetTarget, settings: TaskSettings, seen: frozenset[str]) -> Outcome:
+    """Scan `target` unless it is at one of the `seen` revisions."""
+    if target.kind in (TargetKind.ROOTFS, TargetKind.SBOM):
+        # The inventory reads requirements files and pyproject.toml only, so far.
+        return Failed(f"unsupported target kind {target.kind}: not built yet")
+    configuration = scan_configuration(settings.prove, settings.patch)
+    if configuration != settings.configuration:
+        return Failed(
+            f"this worker's firstpatch {__version__} scans with configuration {configuration}, the "
+            f"driver's with {settings.configuration}: install the same firstpatch on every node"
+        )
+    import firstpatch.scan  # noqa: F401  (see the module's docstring)
+
+    outcome: Outcome
+    with Deadline(settings.timeout) as deadline:
+        try:
+            with memory_limit(settings.memory_bytes):
+                outcome = _scan(target, settings, seen)
+        except MemoryError:
+            outcome = Failed(f"exceeded its memory limit of {settings.memory_bytes // MIB} MiB")
+        except FirstpatchError as exc:
+            if isinstance(exc, TransientCheckoutError) and not deadline.expired:
+                raise  # for Ray's retry policy to run the task again
+            outcome = Failed(str(exc))
+    if deadline.expired:
+        # Whatever the scan made of its killed children, the task did not finish in time.
+        return Failed(f"timed out after {settings.timeout:g} s", outcome.revision)
+    return outcome
+
+
+def remove_workdir(name: str) -> None:
+    """Remove a fleet's folder from this node's temporary folder: clones of killed tasks stay there."""
+    shutil.rmtree(Path(tempfile.gettempdir()) / name, ignore_errors=True)
+
+
+def _scan(target: FleetTarget, settings: TaskSettings, seen: frozenset[str]) -> Outcome:
+    if target.kind is TargetKind.GIT:
+        # Asking the remote first spares a clone of a repository that has not moved.
+        commit = remote_commit(target.location, target.ref)
+        if commit is not None and commit in seen:
+            return Unchanged(commit)
+        workdir = Path(tempfile.gettempdir()) / settings.workdir
+        with cloned(target.location, target.ref, workdir) as (root, commit):
+            if commit in seen:
+                return Unchanged(commit)
+            return _scanned(target, root, commit, settings)
+    root = Target.open(target.location).root  # a missing or unreadable folder is a TargetError
+    revision = folder_revision(root)
+    if revision in seen:
+        return Unchanged(revision)
+    return _scanned(target, root, revision, settings)
+
+
+def _scanned(target: FleetTarget, root: Path, revision: str, settings: TaskSettings) -> Scanned:
+    from firstpatch.scan import ScanOptions, scan
+
+    outcome = scan(root, ScanOptions(prove=settings.prove, patch=settings.patch and settings.prove))
+    run = replace(
+        outcome.run,
+        id=run_id_for(target.name, revision, settings.configuration),
+        target=target.name,  # not the temporary clone's path: the project is the same every night
+    )
+    return Scanned(revision, run)
