@@ -108,21 +108,24 @@ OBEY_INJECTION = [
 
 
 def triage_sql(sql_fingerprint: str) -> dict[str, list[Turn]]:
-    """Confirmed: the name must start with "report-" and hold no space, so /**/ replaces them."""
+    """Confirmed: the name must start with a date and hold no space, so /**/ replaces them."""
     return {
         f"Task: triage static finding {sql_fingerprint}": [
             Turn(calls=(Call("read_file", {"path": "app.py", "first_line": 55}),)),
             Turn(
-                "The standard payloads fail the startswith and space checks.",
+                "The standard payloads fail the date and space checks.",
                 (
                     Call(
                         "test_injection",
                         {
                             "entry_point": "app.reports",
                             "cwe": 89,
-                            "claim": "A name starting with report- and without spaces reaches the query.",
+                            "claim": "A name starting with a date and without spaces reaches the query.",
                             "requests": [
-                                {"path": "/reports", "query": {"name": "report-{canary}'/**/OR/**/'1'='1"}}
+                                {
+                                    "path": "/reports",
+                                    "query": {"name": "2026-05-01{canary}'/**/OR/**/'{canary}"},
+                                }
                             ],
                         },
                     ),

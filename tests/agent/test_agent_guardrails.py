@@ -206,7 +206,7 @@ def test_file_reads_stay_inside_the_target(target: Path) -> None:
     (target / ".git").mkdir()
     (target / ".git" / "config").write_text("[core]\n")
     workspace = Workspace(target)
-    assert "   17  TOKENS = " in workspace.read_file("app.py", 17, 17)
+    assert "   18  TOKENS = " in workspace.read_file("app.py", 18, 18)
     for path, why in [
         ("/etc/passwd", "outside the target"),
         ("../../etc/passwd", "outside the target"),
@@ -220,7 +220,7 @@ def test_file_reads_stay_inside_the_target(target: Path) -> None:
 
 def test_definitions_and_entry_points_come_from_the_program_model(target: Path) -> None:
     workspace = Workspace(target)
-    assert workspace.definition("current_user").startswith("app.current_user defined at app.py:21\n")
+    assert workspace.definition("current_user").startswith("app.current_user defined at app.py:22\n")
     assert [(r.function, r.rule, r.methods) for r in workspace.routes][:2] == [
         ("app.create_note", "/notes", ("POST",)),
         ("app.list_notes", "/notes", ("GET",)),

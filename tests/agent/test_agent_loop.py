@@ -63,7 +63,7 @@ def test_a_confirmed_access_hypothesis_becomes_a_finding(outcome: tuple[AgentOut
         "agent/idor",
         639,
         "app.py",
-        44,
+        45,
     )
     assert idor.evidence is not None
     assert idor.evidence.status is ProofStatus.CONFIRMED

@@ -80,7 +80,16 @@ AGENT_RULES: dict[Weakness, Rule] = {
 
 def rule_for(hypothesis: Hypothesis) -> Rule:
     if hypothesis.weakness is Weakness.INJECTION:
-        static = RULES_BY_CWE[hypothesis.cwe]
+        static = RULES_BY_CWE.get(hypothesis.cwe)
+        if static is None:  # an oracle the prove stage has without a taint rule of the same CWE
+            return _rule(
+                f"agent/cwe-{hypothesis.cwe}",
+                hypothesis.cwe,
+                f"CWE-{hypothesis.cwe} proved in the sandbox",
+                Severity.HIGH,
+                f"""Input proposed by the language model reached a sink of CWE-{hypothesis.cwe} and the
+                prove stage's oracle for it confirmed the effect in the sandbox.""",
+            )
         return Rule(
             RuleId(static.id.replace("py/", "agent/", 1)),
             static.cwe,

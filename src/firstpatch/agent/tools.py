@@ -110,8 +110,9 @@ SPECS: dict[str, ToolSpec] = {
         ToolSpec(
             "test_injection",
             "Run requests in the sandbox to prove that input reaches a sink. Put {canary} in the one "
-            "value that should reach the sink; the oracle of `cwe` (22, 78, 79, 89, 94 or 502) judges. "
-            "Use {secret:N} to send a redacted secret.",
+            "value that should reach the sink; the prove oracle of `cwe` judges. For query languages "
+            "(SQL, XPath, LDAP) put {canary} where the payload starts and again where it ends: a "
+            "breakout shows as the two landing outside one literal. {secret:N} sends a redacted secret.",
             {
                 "type": "object",
                 "properties": {
