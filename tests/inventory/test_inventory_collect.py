@@ -30,7 +30,12 @@ def test_public_api() -> None:
         "Reader",
         "RequirementsParser",
         "collect",
+        "environment_components",
+        "installed_components",
         "merge",
+        "osv_ecosystem",
+        "osv_package",
+        "rootfs_components",
     ]
     assert [parser.name for parser in firstpatch.inventory.PARSERS] == [
         "requirements",

@@ -8,18 +8,20 @@ filesystems are not files of a project: `environment_components` and `rootfs_com
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from firstpatch.inventory._merge import merge
 from firstpatch.inventory.cargo_lock import CargoLockParser
 from firstpatch.inventory.composer_lock import ComposerLockParser
 from firstpatch.inventory.gemfile_lock import GemfileLockParser
 from firstpatch.inventory.go_mod import GoModParser
+from firstpatch.inventory.installed import environment_components
 from firstpatch.inventory.interface import InventoryError, ManifestParser, Parsed, Reader
 from firstpatch.inventory.maven_pom import MavenPomParser
 from firstpatch.inventory.npm_lock import NpmLockParser
 from firstpatch.inventory.nuget_lock import NugetLockParser
+from firstpatch.inventory.os_release import osv_ecosystem, osv_package
 from firstpatch.inventory.pdm_lock import PdmLockParser
 from firstpatch.inventory.pipfile_lock import PipfileLockParser
 from firstpatch.inventory.pnpm_lock import PnpmLockParser
@@ -27,6 +29,7 @@ from firstpatch.inventory.poetry_lock import PoetryLockParser
 from firstpatch.inventory.pylock import PylockParser
 from firstpatch.inventory.pyproject import PyprojectParser
 from firstpatch.inventory.requirements import RequirementsParser
+from firstpatch.inventory.rootfs import rootfs_components
 from firstpatch.inventory.uv_lock import UvLockParser
 from firstpatch.inventory.yarn_lock import YarnLockParser
 from firstpatch.model import Component, Location, Skipped
@@ -94,6 +97,25 @@ def collect(
     return merge(_fold_ranges(found)), tuple(dict.fromkeys(problems))
 
 
+def installed_components(
+    *, python: Path | None = None, rootfs: Path | None = None, root: Path | None = None
+) -> tuple[tuple[Component, ...], tuple[Skipped, ...]]:
+    """What is installed outside the project's files: the Python environment of `python`
+    (`--python`) and the packages of the root filesystem `rootfs` (`--rootfs`); paths inside
+    `root` are shown relative to it. Raises `TargetError` for a path that is not there."""
+    components: list[Component] = []
+    problems: list[Skipped] = []
+    if python is not None:
+        found, skipped = environment_components(python, root)
+        components.extend(found)
+        problems.extend(skipped)
+    if rootfs is not None:
+        found, skipped = rootfs_components(rootfs)
+        components.extend(found)
+        problems.extend(skipped)
+    return merge(components), tuple(problems)
+
+
 def _fold_ranges(components: list[Component]) -> list[Component]:
     """A declaration without a version (`flask>=2.2`) in the folder of a lock that pins the same
     package is that dependency: its place joins the pinned component instead of standing alone."""
@@ -132,25 +154,6 @@ def _head(path: Path) -> str:
         return ""  # read_text reports it if a parser ever claims the file
 
 
-def merge(components: Iterable[Component]) -> tuple[Component, ...]:
-    """One component per purl: locations in the order found, direct if declared directly anywhere,
-    dev only if every declaration is dev-only. Sorted by name, then version."""
-    merged: dict[str, Component] = {}
-    for component in components:
-        seen = merged.get(component.purl)
-        if seen is None:
-            merged[component.purl] = component
-            continue
-        locations: tuple[Location, ...] = tuple(dict.fromkeys((*seen.locations, *component.locations)))
-        merged[component.purl] = replace(
-            seen,
-            locations=locations,
-            direct=seen.direct or component.direct,
-            dev=seen.dev and component.dev,
-        )
-    return tuple(sorted(merged.values(), key=lambda c: (c.name, c.version or "", c.purl)))
-
-
 __all__ = [
     "PARSERS",
     "InventoryError",
@@ -160,5 +163,10 @@ __all__ = [
     "Reader",
     "RequirementsParser",
     "collect",
+    "environment_components",
+    "installed_components",
     "merge",
+    "osv_ecosystem",
+    "osv_package",
+    "rootfs_components",
 ]
