@@ -220,14 +220,18 @@ def test_ties_keep_the_records_order() -> None:
     assert affected_versions(empty, ["1.0", "2.0", "3.0"]) == []
 
 
-def test_git_and_semver_ranges_are_not_evaluated() -> None:
+def test_git_ranges_are_not_evaluated_and_semver_ranges_are_ordered_as_semver() -> None:
     git_only = osv([{"introduced": "0"}, {"fixed": "a" * 40}], kind="GIT")
     semver = osv([{"introduced": "1.0.0"}, {"fixed": "1.2.0"}], kind="SEMVER")
     assert [u.reason for u in match(PYPI, "pkg", "1.0", [git_only]).undecided] == [
         "only GIT ranges, which need the repository's commit graph"
     ]
-    assert [u.reason for u in match(PYPI, "pkg", "1.1.0", [semver]).undecided] == [
-        "a SEMVER range is not evaluated with PEP 440 ordering"
+    assert [m.reason for m in match(PYPI, "pkg", "1.1.0", [semver]).matches] == [
+        "1.1.0 is in the range introduced 1.0.0, fixed 1.2.0"
+    ]
+    # A PEP 440 version that SemVer cannot read is undecided for that range, not guessed.
+    assert [u.reason for u in match(PYPI, "pkg", "1!1.1", [semver]).undecided] == [
+        "version '1!1.1' is not a SemVer 2.0 version"
     ]
     # With a versions list, the GIT range is left to it.
     git_listed = osv([{"introduced": "0"}, {"fixed": "a" * 40}], versions=("1.0",), kind="GIT")

@@ -7,22 +7,23 @@ sorted by version: `introduced` switches to affected, `fixed` (exclusive) and `l
 `introduced: "0"` sorts before every version and `limit: "*"` after. Events at equal versions
 keep the record's order (the schema leaves ties open; the record's order is the author's intent).
 
-Ordering is PEP 440 as `packaging.version` implements it. Withdrawn records are ignored. GIT
-ranges need the repository's commit graph and are not evaluated: the record's `versions` list
-stands in for them. Anything that cannot be decided (a version or bound that is not PEP 440, a
-SEMVER range, a record with only GIT ranges) is reported with its reason, never guessed.
+ECOSYSTEM ranges are ordered as the ecosystem orders versions, SEMVER ranges as SemVer 2.0
+(`versions`). Withdrawn records are ignored. GIT ranges need the repository's commit graph and
+are not evaluated: the record's `versions` list stands in for them. Anything that cannot be
+decided (a version or bound the ordering refuses, a record with only GIT ranges) is reported
+with its reason, never guessed.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from firstpatch.advisories.names import ecosystem_base, normalise
+from firstpatch.advisories.names import ecosystem_base, normalise, release_applies
+from firstpatch.advisories.versions import PEP440, Scheme, VersionKey, ecosystem_scheme, range_scheme
 from firstpatch.model import Advisory, Affected, AffectedRange, Ecosystem
 
 
@@ -67,25 +68,26 @@ class MatchResult:
     reason: str = ""
 
 
-_ZERO = Version("0")
-
-
-@lru_cache(maxsize=65536)
 def parse_version(text: str) -> Version | None:
     """The PEP 440 version, or None when `text` is not one (legacy versions included)."""
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
+    parsed = PEP440.parse(text)
+    return parsed if isinstance(parsed, Version) else None
 
 
-def match(ecosystem: Ecosystem, name: str, version: str, advisories: Iterable[Advisory]) -> MatchResult:
-    """Which of `advisories` affect `name` at `version`."""
-    if ecosystem is not Ecosystem.PYPI:
-        return MatchResult(reason=f"no version ordering for {ecosystem} yet; not matched")
-    parsed = parse_version(version)
-    if parsed is None:
-        return MatchResult(reason=f"version {version!r} is not a PEP 440 version; not matched")
+def match(
+    ecosystem: Ecosystem,
+    name: str,
+    version: str,
+    advisories: Iterable[Advisory],
+    release: str | None = None,
+) -> MatchResult:
+    """Which of `advisories` affect `name` at `version` (from distribution `release`, for OS
+    packages: records for other releases do not apply)."""
+    scheme = ecosystem_scheme(ecosystem)
+    if scheme is None:
+        return MatchResult(reason=f"no version ordering for {ecosystem}; not matched")
+    if scheme.parse(version) is None:
+        return MatchResult(reason=f"version {version!r} is not a {scheme.name} version; not matched")
     key = normalise(ecosystem, name)
     matches: list[Match] = []
     undecided: list[Undecided] = []
@@ -96,7 +98,9 @@ def match(ecosystem: Ecosystem, name: str, version: str, advisories: Iterable[Ad
         for affected in advisory.affected:
             if compiled(affected).package != (ecosystem, key):
                 continue
-            verdict = evaluate(parsed, affected)
+            if not release_applies(affected.ecosystem, release):
+                continue
+            verdict = evaluate(version, affected)
             if isinstance(verdict, Affects):
                 matches.append(Match(advisory, verdict.reason))
                 unknown = None
@@ -108,19 +112,24 @@ def match(ecosystem: Ecosystem, name: str, version: str, advisories: Iterable[Ad
     return MatchResult(tuple(matches), tuple(undecided))
 
 
-def evaluate(version: Version, affected: Affected) -> Verdict:
+def evaluate(version: str | VersionKey, affected: Affected) -> Verdict:
     """Whether one `affected` entry covers `version` (the entry's package is the caller's concern)."""
+    text = str(version)
     entry = compiled(affected)
-    if version in entry.listed:
-        return Affects(f"{version} is listed among the affected versions")
+    if entry.scheme is not None and _listed(entry, text):
+        return Affects(f"{text} is listed among the affected versions")
     unknown: Unknown | None = None
     for range_ in entry.ranges:
         if isinstance(range_, Unknown):
             unknown = range_
             continue
-        opened = range_.opened(version)
+        key = range_.scheme.parse(text)
+        if key is None:
+            unknown = Unknown(f"version {text!r} is not a {range_.scheme.name} version")
+            continue
+        opened = range_.opened(key)
         if opened is not None:
-            return Affects(f"{version} is in the range {range_.describe(opened)}")
+            return Affects(f"{text} is in the range {range_.describe(opened)}")
     if unknown is not None:
         return unknown
     if entry.git_only:
@@ -128,45 +137,69 @@ def evaluate(version: Version, affected: Affected) -> Verdict:
     return None
 
 
-def in_range(version: Version, range_: AffectedRange) -> bool:
-    """Whether `version` is in one ECOSYSTEM range; raises ValueError for a non-PEP 440 bound."""
-    compiled_range = _compile_range(range_)
-    if isinstance(compiled_range, _Range):
-        return compiled_range.opened(version) is not None
-    raise ValueError(compiled_range.reason)
+def _listed(entry: _Entry, text: str) -> bool:
+    if text in entry.listed_texts:
+        return True
+    if not entry.listed or entry.scheme is None:
+        return False
+    key = entry.scheme.parse(text)
+    if key is None:
+        return False
+    index = bisect_left(entry.listed, key)
+    return index < len(entry.listed) and entry.listed[index] == key
 
 
-def escape_floor(version: Version, affected: Affected) -> tuple[Version, bool] | None:
+def in_range(version: str | VersionKey, range_: AffectedRange, ecosystem: str = Ecosystem.PYPI) -> bool:
+    """Whether `version` is in one range; raises ValueError for a bound or version the
+    ordering refuses."""
+    compiled_range = _compile_range(range_, ecosystem)
+    if isinstance(compiled_range, Unknown):
+        raise ValueError(compiled_range.reason)  # noqa: TRY004 - a bound that cannot be read is a value error
+    key = compiled_range.scheme.parse(str(version))
+    if key is None:
+        raise ValueError(f"version {str(version)!r} is not a {compiled_range.scheme.name} version")
+    return compiled_range.opened(key) is not None
+
+
+def escape_floor(version: str | VersionKey, affected: Affected) -> tuple[VersionKey, bool] | None:
     """Where the ranges holding `version` end: every version above `version` and below the
     returned bound (or equal to it, when the flag is True) is affected too. None when a range
     holding `version` never ends. `(version, False)` when no range bounds anything.
 
-    Remediation uses this to skip candidates that cannot be fixes; it proves nothing on its own.
+    Bounds are in the ecosystem's ordering; ranges of another ordering are left out. Remediation
+    uses this to skip candidates that cannot be fixes; it proves nothing on its own.
     """
-    floor, floor_affected = version, False
-    for range_ in compiled(affected).ranges:
-        if isinstance(range_, Unknown) or range_.limits:
+    entry = compiled(affected)
+    scheme = entry.scheme
+    key = scheme.parse(str(version)) if scheme is not None else None
+    if key is None or scheme is None:
+        return None
+    floor: tuple[VersionKey, bool] = (key, False)
+    for range_ in entry.ranges:
+        if isinstance(range_, Unknown) or range_.limits or range_.scheme is not scheme:
             continue
-        opened = range_.opened(version)
+        opened = range_.opened(key)
         if opened is None:
             continue
         closing = range_.closing(opened)
         if closing is None:
             return None
-        bound, inclusive = closing
-        floor, floor_affected = max((floor, floor_affected), (bound, inclusive))
-    return floor, floor_affected
+        if closing[0] > floor[0] or (closing[0] == floor[0] and closing[1] and not floor[1]):
+            floor = closing
+    return floor
 
 
 @dataclass(frozen=True, slots=True)
 class _Range:
-    """One ECOSYSTEM range, sorted once: `keys` for bisection, events in the same order."""
+    """One ordered range, sorted once: `keys` for bisection, events in the same order."""
 
-    keys: tuple[tuple[int, Version], ...]  # (0, _) introduced "0"; (1, bound); (2, _) limit "*"
+    scheme: Scheme
+    keys: tuple[tuple[int, VersionKey | None], ...]  # (0, None) introduced "0"; (1, bound); (2, None) "*"
     events: tuple[tuple[str, str], ...]  # (kind, version as written)
-    limits: tuple[Version | None, ...]  # None is limit "*"
+    limits: tuple[VersionKey | None, ...]  # None is limit "*"
+    sorted_keys: tuple[_Ordered, ...]  # `keys` as bisection compares them
 
-    def opened(self, version: Version) -> int | None:
+    def opened(self, version: VersionKey) -> int | None:
         """Index of the `introduced` event that leaves `version` affected, or None.
 
         Walking the sorted events, each event that applies sets the state outright, so the
@@ -175,20 +208,20 @@ class _Range:
         """
         if self.limits and not any(limit is None or version < limit for limit in self.limits):
             return None
-        index = bisect_right(self.keys, (1, version)) - 1
+        index = bisect_right(self.sorted_keys, _Ordered((1, version))) - 1
         while index >= 0:
             kind = self.events[index][0]
             if kind == "introduced":
                 return index
-            if kind == "fixed" or (kind == "last_affected" and self.keys[index][1] < version):
+            if kind == "fixed" or (kind == "last_affected" and _below(self.keys[index], version)):
                 return None
             index -= 1
         return None
 
-    def closing(self, opened: int) -> tuple[Version, bool] | None:
+    def closing(self, opened: int) -> tuple[VersionKey, bool] | None:
         """The first fixed/last_affected event after `opened`: (bound, bound itself affected)."""
         for (kind, _), (_, bound) in zip(self.events[opened + 1 :], self.keys[opened + 1 :], strict=True):
-            if kind in ("fixed", "last_affected"):
+            if kind in ("fixed", "last_affected") and bound is not None:
                 return bound, kind == "last_affected"
         return None
 
@@ -200,15 +233,37 @@ class _Range:
         return f"{start}, not fixed"
 
 
+class _Ordered:
+    """A range key as bisection compares it: the rank first, then the version when both have one."""
+
+    __slots__ = ("rank", "version")
+
+    def __init__(self, key: tuple[int, VersionKey | None]) -> None:
+        self.rank, self.version = key
+
+    def __lt__(self, other: _Ordered) -> bool:
+        if self.rank != other.rank:
+            return self.rank < other.rank
+        if self.version is None or other.version is None:
+            return False
+        return bool(self.version < other.version)
+
+
+def _below(key: tuple[int, VersionKey | None], version: VersionKey) -> bool:
+    return key[0] == 0 or (key[0] == 1 and key[1] is not None and key[1] < version)
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     """An `Affected` entry prepared for repeated evaluation."""
 
     package: tuple[str, str]  # ecosystem without suffix, normalised name
-    listed: frozenset[Version]  # explicit versions that parse; others cannot equal a PEP 440 version
+    scheme: Scheme | None  # the ecosystem's ordering; None when firstpatch has none for it
+    listed_texts: frozenset[str]  # explicit versions as written
+    listed: tuple[VersionKey, ...]  # explicit versions the ordering reads, ascending
     ranges: tuple[_Range | Unknown, ...]  # GIT ranges left out; Unknown for ranges not evaluable
     git_only: bool  # only GIT ranges and no versions: nothing here can decide
-    named: tuple[tuple[Version, str], ...]  # fixed bounds and listed versions, ascending: fix candidates
+    named: tuple[tuple[VersionKey, str], ...]  # fixed bounds and listed versions, ascending: fix candidates
 
 
 # Prepared entries by object identity. Hashing a frozen `Affected` by value walks its whole
@@ -224,53 +279,97 @@ def compiled(affected: Affected) -> _Entry:
         return cached[1]
     if len(_PREPARED) >= _PREPARED_MAX:
         _PREPARED.clear()
-    ranges = tuple(_compile_range(r) for r in affected.ranges if r.type != "GIT")
-    named: dict[Version, str] = {}
-    fixed = [
-        e.version for r in affected.ranges if r.type == "ECOSYSTEM" for e in r.events if e.kind == "fixed"
-    ]
-    for text in (*fixed, *affected.versions):
-        version = parse_version(text)
-        if version is not None:
-            named.setdefault(version, text)
+    scheme = ecosystem_scheme(affected.ecosystem)
+    ranges = tuple(_compile_range(r, affected.ecosystem) for r in affected.ranges if r.type != "GIT")
+    listed: list[VersionKey] = []
+    named: list[tuple[VersionKey, str]] = []
+    if scheme is not None:
+        listed = sorted(
+            (key for key in map(scheme.parse, affected.versions) if key is not None), key=_version_only
+        )
+        fixed = [
+            e.version
+            for r in affected.ranges
+            if r.type in ("ECOSYSTEM", "SEMVER")
+            for e in r.events
+            if e.kind == "fixed"
+        ]
+        for text in (*fixed, *affected.versions):
+            key = scheme.parse(text)
+            if key is not None:
+                named.append((key, text))
+        named = _unique_sorted(named)
     entry = _Entry(
         package=(ecosystem_base(affected.ecosystem), normalise(affected.ecosystem, affected.name)),
-        listed=frozenset(v for v in map(parse_version, affected.versions) if v is not None),
+        scheme=scheme,
+        listed_texts=frozenset(affected.versions),
+        listed=tuple(listed),
         ranges=ranges,
         git_only=bool(affected.ranges) and not ranges and not affected.versions,
-        named=tuple(sorted(named.items())),
+        named=tuple(named),
     )
     _PREPARED[id(affected)] = (affected, entry)
     return entry
 
 
+def _version_only(key: VersionKey) -> _Sortable:
+    return _Sortable(key)
+
+
+class _Sortable:
+    __slots__ = ("key",)
+
+    def __init__(self, key: VersionKey) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Sortable) -> bool:
+        return bool(self.key < other.key)
+
+
+def _unique_sorted(items: list[tuple[VersionKey, str]]) -> list[tuple[VersionKey, str]]:
+    """Ascending by version, each version once (its first spelling)."""
+    ordered = sorted(enumerate(items), key=lambda pair: (_Sortable(pair[1][0]), pair[0]))
+    unique: list[tuple[VersionKey, str]] = []
+    for _, item in ordered:
+        if not unique or unique[-1][0] != item[0]:
+            unique.append(item)
+    return unique
+
+
 def clear_caches() -> None:
     """Forget prepared entries and parsed versions (benchmarks measure cold runs with this)."""
+    from firstpatch.advisories.versions import clear_caches as clear_versions
+
     _PREPARED.clear()
-    parse_version.cache_clear()
+    clear_versions()
 
 
-def _compile_range(range_: AffectedRange) -> _Range | Unknown:
-    if range_.type != "ECOSYSTEM":
-        return Unknown(f"a {range_.type} range is not evaluated with PEP 440 ordering")
-    keyed: list[tuple[tuple[int, Version], tuple[str, str]]] = []
-    limits: list[Version | None] = []
+def _compile_range(range_: AffectedRange, ecosystem: str) -> _Range | Unknown:
+    scheme = range_scheme(range_.type, ecosystem)
+    if scheme is None:
+        return Unknown(f"no version ordering for {range_.type} ranges of {ecosystem}")
+    keyed: list[tuple[tuple[int, VersionKey | None], tuple[str, str]]] = []
+    limits: list[VersionKey | None] = []
     for event in range_.events:
+        key: tuple[int, VersionKey | None]
         if event.kind == "introduced" and event.version == "0":
-            key = (0, _ZERO)
+            key = (0, None)
         elif event.kind == "limit" and event.version == "*":
-            key = (2, _ZERO)
+            key = (2, None)
         else:
-            bound = parse_version(event.version)
+            bound = scheme.parse(event.version)
             if bound is None:
-                return Unknown(f"range bound {event.version!r} is not a PEP 440 version")
+                return Unknown(f"range bound {event.version!r} is not a {scheme.name} version")
             key = (1, bound)
         if event.kind == "limit":
-            limits.append(None if key[0] == 2 else key[1])
+            limits.append(key[1])
         keyed.append((key, (event.kind, event.version)))
-    keyed.sort(key=lambda item: item[0])  # a stable sort: events at equal versions keep the record's order
+    # A stable sort: events at equal versions keep the record's order.
+    keyed.sort(key=lambda item: _Ordered(item[0]))
     return _Range(
+        scheme=scheme,
         keys=tuple(key for key, _ in keyed),
         events=tuple(event for _, event in keyed),
         limits=tuple(limits),
+        sorted_keys=tuple(_Ordered(key) for key, _ in keyed),
     )

@@ -2,10 +2,12 @@
 
 Candidates are versions the advisories themselves name (their `fixed` events and their listed
 `versions`), above the current version; pre-releases only when the current version is one.
-Candidates are tried in PEP 440 order. The answer is the first candidate that fixes every
-matched advisory and is affected by no other known advisory of the package; when every fix is
-hit by another advisory, the first that fixes the matched ones, with the others named. A
-candidate whose verdict cannot be decided does not count as a fix.
+Candidates are tried in the ecosystem's order, so the first fix found stays within the current
+major version whenever one there fixes everything; `Remedy.major` says when it does not. The
+answer is the first candidate that fixes every matched advisory and is affected by no other
+known advisory of the package; when every fix is hit by another advisory, the first that fixes
+the matched ones, with the others named. A candidate whose verdict cannot be decided does not
+count as a fix.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ from dataclasses import dataclass
 from heapq import merge
 from itertools import islice
 
-from packaging.version import Version
-
-from firstpatch.advisories.matching import Affects, compiled, escape_floor, evaluate, parse_version
+from firstpatch.advisories.matching import Affects, compiled, escape_floor, evaluate
 from firstpatch.advisories.names import normalise
+from firstpatch.advisories.versions import Scheme, VersionKey, ecosystem_scheme
 from firstpatch.model import Advisory, AdvisoryId, Affected, Ecosystem
 
 
@@ -44,9 +45,11 @@ def smallest_fix(
 
     `known` are the package's other advisories: a fix they affect is avoided when possible.
     """
-    now = parse_version(current)
-    if now is None:
-        return Remedy(None, False, f"{current!r} is not a PEP 440 version; no upgrade computed")
+    scheme = ecosystem_scheme(ecosystem)
+    now = scheme.parse(current) if scheme is not None else None
+    if now is None or scheme is None:
+        kind = scheme.name if scheme is not None else str(ecosystem)
+        return Remedy(None, False, f"{current!r} is not a {kind} version; no upgrade computed")
     matched_ids = {advisory.id for advisory in matched}
     others = [advisory for advisory in known if advisory.id not in matched_ids]
     mine = _entries(ecosystem, name, matched)
@@ -55,16 +58,17 @@ def smallest_fix(
     no_fix = Remedy(None, False, f"no fix available: no known version above {current} fixes {fixed}")
 
     # Versions below where the current version's affected intervals end are affected too: start there.
-    floor: tuple[Version, bool] = (now, True)
+    floor: tuple[VersionKey, bool] = (now, True)
     for _, entry in mine:
-        escape = escape_floor(now, entry)
+        escape = escape_floor(current, entry)
         if escape is None:
             return no_fix  # an interval holding the current version never ends
-        floor = max(floor, escape)
+        if escape[0] > floor[0] or (escape[0] == floor[0] and escape[1] and not floor[1]):
+            floor = escape
 
-    partial: tuple[Version, str, tuple[AdvisoryId, ...]] | None = None
+    partial: tuple[VersionKey, str, tuple[AdvisoryId, ...]] | None = None
     for candidate, text in _candidates(floor, [entry for _, entry in (*mine, *theirs)]):
-        if candidate.is_prerelease and not now.is_prerelease:
+        if scheme.is_prerelease(candidate) and not scheme.is_prerelease(now):
             continue
         # A matched advisory is fixed when none of its entries affects the candidate, or may.
         if any(evaluate(candidate, entry) is not None for _, entry in mine):
@@ -76,13 +80,13 @@ def smallest_fix(
             reason = f"{text} fixes {fixed}"
             if partial is not None:
                 reason += f" ({partial[1]} does too but is affected by {', '.join(partial[2])})"
-            return Remedy(text, _is_major(now, candidate), reason)
+            return Remedy(text, _is_major(scheme, now, candidate), reason)
         if partial is None:
             partial = (candidate, text, tuple(hit))
     if partial is not None:
         candidate, text, still = partial
         reason = f"{text} fixes {fixed} but is affected by {', '.join(still)}; no known version fixes all"
-        return Remedy(text, _is_major(now, candidate), reason, still)
+        return Remedy(text, _is_major(scheme, now, candidate), reason, still)
     return no_fix
 
 
@@ -99,7 +103,7 @@ def _entries(
     ]
 
 
-def _candidates(floor: tuple[Version, bool], entries: list[Affected]) -> Iterator[tuple[Version, str]]:
+def _candidates(floor: tuple[VersionKey, bool], entries: list[Affected]) -> Iterator[tuple[VersionKey, str]]:
     """Versions the entries name, ascending, each once (first spelling), from the floor up:
     above it when the floor itself is affected, from it otherwise. Lazy: the search stops early."""
     bound, affected = floor
@@ -107,17 +111,25 @@ def _candidates(floor: tuple[Version, bool], entries: list[Affected]) -> Iterato
     streams = []
     for entry in entries:
         named = compiled(entry).named
-        streams.append(islice(named, cut(named, bound, key=_version), None))
-    previous: Version | None = None
-    for version, text in merge(*streams, key=_version):
-        if version != previous:
+        streams.append(islice(named, cut(named, _Key((bound, "")), key=_Key), None))
+    previous: VersionKey | None = None
+    for version, text in merge(*streams, key=_Key):
+        if previous is None or version != previous:
             previous = version
             yield version, text
 
 
-def _version(item: tuple[Version, str]) -> Version:
-    return item[0]
+class _Key:
+    """A candidate as sorting sees it: its version alone (keys of a scheme are not hashable)."""
+
+    __slots__ = ("version",)
+
+    def __init__(self, item: tuple[VersionKey, str]) -> None:
+        self.version = item[0]
+
+    def __lt__(self, other: _Key) -> bool:
+        return bool(self.version < other.version)
 
 
-def _is_major(now: Version, fix: Version) -> bool:
-    return (fix.epoch, fix.release[0]) > (now.epoch, now.release[0])
+def _is_major(scheme: Scheme, now: VersionKey, fix: VersionKey) -> bool:
+    return scheme.major(fix) > scheme.major(now)
