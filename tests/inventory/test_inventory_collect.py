@@ -54,6 +54,8 @@ def test_public_api() -> None:
         "composer.lock",
         "pom.xml",
         "packages.lock.json",
+        "cyclonedx",
+        "spdx",
     ]
 
 

@@ -30,6 +30,8 @@ from firstpatch.inventory.pylock import PylockParser
 from firstpatch.inventory.pyproject import PyprojectParser
 from firstpatch.inventory.requirements import RequirementsParser
 from firstpatch.inventory.rootfs import rootfs_components
+from firstpatch.inventory.sbom_cyclonedx import CycloneDxParser
+from firstpatch.inventory.sbom_spdx import SpdxParser
 from firstpatch.inventory.uv_lock import UvLockParser
 from firstpatch.inventory.yarn_lock import YarnLockParser
 from firstpatch.model import Component, Location, Skipped
@@ -52,6 +54,8 @@ PARSERS: tuple[ManifestParser, ...] = (
     ComposerLockParser(),
     MavenPomParser(),
     NugetLockParser(),
+    CycloneDxParser(),
+    SpdxParser(),
 )
 
 # Files that are manifests, can be included or consulted by one (`-r base.in`, a lock's

@@ -87,3 +87,48 @@ def _split(ecosystem: Ecosystem, name: str) -> tuple[str | None, str]:
         namespace, _, short = name.rpartition("/")
         return namespace, short
     return None, name
+
+
+_ECOSYSTEM_OF_TYPE = {
+    purl_type: ecosystem for ecosystem, purl_type in PURL_TYPES.items() if ecosystem not in OS_NAMESPACES
+}
+_OS_ECOSYSTEM_OF = {(PURL_TYPES[e], namespace): e for e, namespace in OS_NAMESPACES.items()}
+_V_PREFIXED = frozenset({Ecosystem.GO, Ecosystem.PACKAGIST})
+
+
+def from_purl(purl: str, location: Location, *, direct: bool = True, dev: bool = False) -> Component | None:
+    """The component a purl names (as an SBOM gives it); None for a purl type firstpatch does not
+    model (`pkg:generic`, `pkg:github`, ...) or a purl that does not parse."""
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    ecosystem = _ECOSYSTEM_OF_TYPE.get(parsed.type) or _OS_ECOSYSTEM_OF.get(
+        (parsed.type, parsed.namespace or "")
+    )
+    if ecosystem is None:
+        return None
+    if ecosystem is Ecosystem.PYPI:
+        return pypi_component(parsed.name, parsed.version, location, dev=dev, direct=direct)
+    namespace = parsed.namespace or ""
+    if ecosystem is Ecosystem.MAVEN and namespace:
+        name = f"{namespace}:{parsed.name}"
+    elif ecosystem in (Ecosystem.NPM, Ecosystem.GO, Ecosystem.PACKAGIST) and namespace:
+        name = f"{namespace}/{parsed.name}"
+    else:
+        name = parsed.name
+    version = parsed.version
+    qualifiers = parsed.qualifiers if isinstance(parsed.qualifiers, dict) else {}
+    if version is not None and ecosystem in _V_PREFIXED:
+        version = version.removeprefix("v")
+    elif version is not None and parsed.type == "rpm" and qualifiers.get("epoch"):
+        version = f"{qualifiers['epoch']}:{version}"
+    return Component(
+        purl=parsed.to_string(),
+        name=name,
+        version=version,
+        ecosystem=ecosystem,
+        locations=(location,),
+        direct=direct,
+        dev=dev,
+    )
