@@ -147,6 +147,14 @@ def test_gemfile_lock_sections_platform_and_direct_gems() -> None:
     assert problems == ()
 
 
+def test_gems_locked_is_a_gemfile_lock_too(tmp_path: Path) -> None:
+    (tmp_path / "gems.locked").write_text((DATA / "ruby" / "Gemfile.lock").read_text())
+    components, _ = collect(Target.open(tmp_path))
+    assert ("pkg:gem/rack@2.2.4", "gems.locked", 23) in {
+        (c.purl, c.locations[0].path, c.locations[0].line) for c in components
+    }
+
+
 def test_truncated_gemfile_lock() -> None:
     text = (DATA / "ruby" / "Gemfile.lock").read_text()
     cut = text[: text.index("    tilt (2.0.11)")]

@@ -60,7 +60,7 @@ PARSERS: tuple[ManifestParser, ...] = (
 
 # Files that are manifests, can be included or consulted by one (`-r base.in`, a lock's
 # package.json or Pipfile), or may be an SBOM under any name. Only these are read.
-_SUFFIXES = (".txt", ".in", ".toml", ".lock", ".json", ".yaml", ".xml", ".mod")
+_SUFFIXES = (".txt", ".in", ".toml", ".lock", ".locked", ".json", ".yaml", ".xml", ".mod")
 _NAMES = ("Pipfile",)
 _SNIFFED = (".json", ".xml")
 _HEAD_BYTES = 4096
