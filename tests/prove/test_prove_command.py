@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import DEMO, copy_tree, make_finding
 from typer.testing import CliRunner
 
 import firstpatch.cli.prove  # noqa: F401  (registers the command on the shared app)
+from conftest import DEMO, copy_tree, make_finding
 from firstpatch.cli.app import app
 from firstpatch.errors import UsageError
 from firstpatch.model import Fingerprint, Run, RunId

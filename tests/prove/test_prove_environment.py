@@ -11,8 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import make_finding
 
+from conftest import make_finding
 from firstpatch.model import InputKind, ProofStatus
 from firstpatch.prove import declared_requirements, drivers_for, prepare, prove
 
@@ -25,7 +25,8 @@ def _wheel(folder: Path) -> Path:
     files = {
         "fpdep.py": MODULE,
         "fpdep-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: fpdep\nVersion: 1.0\n",
-        "fpdep-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        "fpdep-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
     }
     record = []
     with zipfile.ZipFile(path, "w") as archive:

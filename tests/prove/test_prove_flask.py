@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEMO, FIXTURES, copy_tree, make_finding
 
 import firstpatch.prove
+from conftest import DEMO, FIXTURES, copy_tree, make_finding
 from firstpatch.model import InputKind, ProofStatus
 from firstpatch.prove import Payload, prove
 from firstpatch.prove._applocate import AppFinder

@@ -7,8 +7,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, copy_tree, make_finding, snapshot
 
+from conftest import FIXTURES, copy_tree, make_finding, snapshot
 from firstpatch.model import Evidence, Finding, Fingerprint, InputKind, ProofStatus
 from firstpatch.prove import prove
 
@@ -86,11 +86,16 @@ def test_aiohttp_factory_path_and_form(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_tornado_handler_without_a_route_is_found_by_its_class(tmp_path: Path) -> None:
-    kwargs = {"path": "app.py", "framework": "tornado", "entry_line": 6}
+    text = (FIXTURES / "tornado-app" / "app.py").read_text().splitlines()
+    ping, safe_line = (
+        next(n for n, t in enumerate(text, 1) if f"class {c}" in t) + 1
+        for c in ("PingHandler", "SafeHandler")
+    )
+    kwargs = {"path": "app.py", "framework": "tornado", "entry_line": ping}
     command = make_finding("", 78, None, **kwargs, function="app.PingHandler.get")
     xss = make_finding("", 79, None, **kwargs, function="app.PingHandler.get")
     safe = make_finding(
-        "", 79, None, path="app.py", framework="tornado", entry_line=13, function="app.SafeHandler.get"
+        "", 79, None, path="app.py", framework="tornado", entry_line=safe_line, function="app.SafeHandler.get"
     )
     evidence = _prove(tmp_path, "tornado-app", [command, xss, safe])
     for finding in (command, xss):

@@ -8,9 +8,9 @@ import pytest
 
 from firstpatch.model import OracleEvent
 from firstpatch.prove import ORACLES, AuditRecord, Observation, Payload, Response, payloads_for
+from firstpatch.prove.oracles._structure import breakout as structure_breakout
 from firstpatch.prove.oracles.command import command_position
 from firstpatch.prove.oracles.html import markup
-from firstpatch.prove.oracles._structure import breakout as structure_breakout
 from firstpatch.prove.oracles.sql import spans
 
 C = "fp0123456789ab"

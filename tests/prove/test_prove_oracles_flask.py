@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, copy_tree, make_finding, snapshot
 
+from conftest import FIXTURES, copy_tree, make_finding, snapshot
 from firstpatch.model import Evidence, Finding, InputKind, ProofStatus
 from firstpatch.prove import prove
 
@@ -84,7 +84,8 @@ def test_vulnerable_route_is_confirmed(
     assert found.status is ProofStatus.CONFIRMED, (found.reason, found.log)
     assert found.event is not None
     assert found.event.oracle == oracle
-    assert found.reproducer and found.request
+    assert found.reproducer
+    assert found.request
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import io
 import os
 import runpy
 import sys
+from pathlib import Path
 from typing import Any
 
 from firstpatch.prove import _runner
@@ -42,7 +43,7 @@ def _invoke(root: str, program: dict[str, Any], request: dict[str, Any]) -> dict
                 result = getattr(module, program["function"])()
                 status = result if isinstance(result, int) else 0
             elif program["mode"] == "script":
-                runpy.run_path(os.path.join(root, program["file"]), run_name="__main__")
+                runpy.run_path(str(Path(root, program["file"])), run_name="__main__")
             else:
                 runpy.run_module(program["module"], run_name="__main__", alter_sys=True)
     except SystemExit as exc:

@@ -7,6 +7,7 @@ import base64
 import importlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from firstpatch.prove import _runner
@@ -26,7 +27,7 @@ def run(job: dict[str, Any], guard: Guard, channel: _runner.Channel) -> None:
         settings.DATABASES = {
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
-                "NAME": os.path.join(job["tmp"], "db.sqlite3"),
+                "NAME": str(Path(job["tmp"], "db.sqlite3")),
             }
         }
         settings.ALLOWED_HOSTS = ["*"]

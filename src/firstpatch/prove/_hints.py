@@ -55,6 +55,9 @@ class Hints:
     names: dict[InputKind, tuple[str, ...]] = field(default_factory=dict)  # looked-up names per kind
     prefix: str = ""  # what the finding's parameter must start with
     fields: tuple[Field, ...] = ()  # other inputs the path needs
+    # The input is a field's name, not its value: the handler loops over the names and picks
+    # the one whose value is this marker (`for name in request.form.keys(): if "M" in ...`).
+    name_marker: str | None = None
 
     def names_for(self, kind: InputKind) -> tuple[str, ...]:
         return self.names.get(kind, ())
@@ -102,6 +105,8 @@ class _Reader:
         self._names: dict[InputKind, list[str]] = {}
         self._prefix = ""
         self._fields: dict[tuple[InputKind, str], str] = {}
+        self._name_loops: dict[str, InputKind] = {}  # loop variables that iterate input names
+        self._name_marker: str | None = None
 
     def read(self, handler: ast.AST) -> Hints:
         nodes = list(ast.walk(handler))
@@ -116,6 +121,11 @@ class _Reader:
                     elif isinstance(target, ast.Name) and container is not None:
                         self._containers[target.id] = container
         for node in nodes:
+            if isinstance(node, ast.For | ast.AsyncFor) and isinstance(node.target, ast.Name):
+                kind = _kind_of(ast.unparse(node.iter))
+                if kind is not None:
+                    self._name_loops[node.target.id] = kind
+        for node in nodes:
             lookup = self._lookup(node)
             if lookup is not None and lookup[0] is not None:
                 self._names.setdefault(lookup[0], [])
@@ -127,7 +137,7 @@ class _Reader:
                 self._startswith(node)
         names = {kind: tuple(values) for kind, values in self._names.items()}
         fields = tuple(Field(kind, name, value) for (kind, name), value in self._fields.items())
-        return Hints(names, self._prefix, fields)
+        return Hints(names, self._prefix, fields, self._name_marker)
 
     def _lookup(self, node: ast.AST) -> tuple[InputKind | None, str] | None:
         """(kind, name) when `node` reads one named input: `x.get("n")`, `x["n"]`, or a local
@@ -151,6 +161,18 @@ class _Reader:
                 if kind is not None:
                     return kind, key.value
         return None
+
+    def _by_loop_name(self, node: ast.AST) -> bool:
+        """`request.form.getlist(name)` where `name` iterates the input's names."""
+        node = _unwrap(node)
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _GETTERS
+            and bool(node.args)
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in self._name_loops
+        )
 
     def _container_kind(self, node: ast.AST) -> InputKind | None:
         return self._containers.get(node.id) if isinstance(node, ast.Name) else None
@@ -178,6 +200,9 @@ class _Reader:
             and isinstance(left, ast.Constant)
             and isinstance(left.value, str)
         ):
+            if self._by_loop_name(right):
+                self._name_marker = self._name_marker or left.value
+                return
             lookup = self._lookup(right)
             if lookup is not None:
                 self._require(lookup, left.value)

@@ -119,8 +119,12 @@ def build_request(entry: EntryPoint, payload: Payload, hints: Hints = NO_HINTS) 
     headers: list[tuple[str, str]] = []
     cookies: list[tuple[str, str]] = []
     body: bytes | None = None
-    if kind is InputKind.QUERY:
+    if kind is InputKind.QUERY and hints.name_marker is not None and not entry.parameter:
+        query.append((value, hints.name_marker))
+    elif kind is InputKind.QUERY:
         query += [(name, value) for name in names]
+    elif kind is InputKind.FORM and hints.name_marker is not None and not entry.parameter:
+        form.append((value, hints.name_marker))  # the payload is the field's name
     elif kind is InputKind.FORM:
         form += [(name, value) for name in names]
     elif kind is InputKind.JSON:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -71,6 +72,7 @@ def serve(job: dict[str, Any], guard: Guard, channel: Channel, send: Send) -> No
     """Deliver every request of every item, reporting what the guard recorded for each."""
     for item in job["items"]:
         channel.send({"type": "begin", "item": item["id"]})
+        started = time.monotonic()
         for index, request in enumerate(item["requests"]):
             guard.watch(request["canary"])
             try:
@@ -83,7 +85,7 @@ def serve(job: dict[str, Any], guard: Guard, channel: Channel, send: Send) -> No
             outcome.update({"type": "request", "item": item["id"], "index": index, "records": records})
             guard.watch(None)
             channel.send(outcome)
-        channel.send({"type": "end", "item": item["id"]})
+        channel.send({"type": "end", "item": item["id"], "seconds": round(time.monotonic() - started, 4)})
 
 
 def response(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> dict[str, Json]:

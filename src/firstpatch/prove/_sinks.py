@@ -287,7 +287,9 @@ class _AfterImport(importlib.abc.MetaPathFinder):
                 loader = spec.loader
                 original = loader.exec_module
 
-                def exec_module(module: ModuleType) -> None:
+                def exec_module(
+                    module: ModuleType, original: Callable[[ModuleType], None] = original
+                ) -> None:
                     original(module)
                     hook(module)
 

@@ -162,9 +162,10 @@ class WebDriver(Driver):
                 results.update({plan.finding.fingerprint: untestable(why, run.log) for plan in pending})
                 break
             handlers = _handlers(ready)
-            finished = {str(m.get("item")) for m in run.messages if m.get("type") == "end"}
+            ends = {str(m.get("item")): m.get("seconds") for m in run.messages if m.get("type") == "end"}
+            finished = set(ends)
             share = run.seconds / max(1, len(finished) + (run.error is not None))
-            note = f"sandbox: {run.isolation}; about {share:.2f} s per finding"
+            base_note = f"sandbox: {run.isolation}; about {share:.2f} s per finding with start-up"
             again: list[Plan] = []
             for plan in pending:
                 entry = plan.finding.entry_point
@@ -176,17 +177,21 @@ class WebDriver(Driver):
                     results[plan.finding.fingerprint] = untestable(
                         f"route {entry.route} is not registered by {locator.describe()}"
                         if entry.route
-                        else f"the entry point has no route, and {locator.describe()} routes no {entry.function}"
+                        else f"no route, and {locator.describe()} routes no {entry.function}"
                     )
                 elif plan.id in finished:
                     seen = observations(run, plan.id, plan.attempts, plan.finding.location)
+                    warm = ends.get(plan.id)
+                    note = base_note + (
+                        f"; {warm:.4f} s on the warm application" if isinstance(warm, float) else ""
+                    )
                     results[plan.finding.fingerprint] = self._judge(root, locator, plan, seen, note)
             error = run.error
             failed = next((plan for plan in pending if error is not None and plan.id == error.item), None)
             if error is not None and failed is not None:
                 # A payload sent before the failure may already have confirmed the finding.
                 seen = observations(run, failed.id, failed.attempts, failed.finding.location)
-                partial = self._judge(root, locator, failed, seen, note) if seen else None
+                partial = self._judge(root, locator, failed, seen, base_note) if seen else None
                 route = failed.finding.entry_point.route if failed.finding.entry_point else "?"
                 results[failed.finding.fingerprint] = (
                     partial

@@ -45,7 +45,7 @@ def declared_requirements(root: Path) -> tuple[list[str], list[str]]:
             line = raw.split(" #", 1)[0].strip()
             if not line or line.startswith("#"):
                 continue
-            if line.startswith("-") or "://" in line or line.startswith((".", "/")) or not _NAME.match(line):
+            if line.startswith(("-", ".", "/")) or "://" in line or not _NAME.match(line):
                 skipped.append(f"{path.name}:{number}: {line} (only named requirements are installed)")
                 continue
             wanted.append(line)
@@ -105,7 +105,7 @@ def prepare(
 
 
 def _run(command: list[str], what: str) -> None:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(Path.home())}
     for name in (
         "PIP_INDEX_URL",
         "PIP_EXTRA_INDEX_URL",

@@ -139,7 +139,8 @@ def _xxe(canaries: Canaries) -> tuple[Payload, ...]:
         ),
         Payload(
             parameter,
-            f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY % {parameter} SYSTEM "file:///{parameter}.dtd"> %{parameter};]>\n'
+            f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY % {parameter} SYSTEM "file:///{parameter}.dtd">'
+            f" %{parameter};]>\n"
             "<r/>",
             "external parameter entity",
             "application/xml",

@@ -98,6 +98,14 @@ def flagged_caller(what):
         frame = frame.f_back
 
 
+def wrapped(original, what):
+    def call(*args, **kwargs):
+        flagged_caller(what)
+        return original(*args, **kwargs)
+
+    return call
+
+
 def wrap_libraries():
     import sqlite3
 
@@ -111,12 +119,18 @@ def wrap_libraries():
     sqlite3.connect = sqlite3.dbapi2.connect = connect
     for name in ("md5", "sha1"):
         original = getattr(hashlib, name)
-        setattr(hashlib, name, lambda *a, _o=original, _n=name, **k: (flagged_caller("hashlib." + _n), _o(*a, **k))[1])
+        setattr(hashlib, name, wrapped(original, "hashlib." + name))
     original_new = hashlib.new
-    hashlib.new = lambda n, *a, **k: (flagged_caller("hashlib." + n) if n.lower() in ("md5", "sha1") else None, original_new(n, *a, **k))[1]
-    for name in ("random", "randint", "randrange", "choice", "getrandbits", "randbytes", "normalvariate", "uniform", "sample", "shuffle", "gauss"):
+    def new(name, *args, **kwargs):
+        if name.lower() in ("md5", "sha1"):
+            flagged_caller("hashlib." + name)
+        return original_new(name, *args, **kwargs)
+
+    hashlib.new = new
+    generators = ("random", "randint", "randrange", "choice", "getrandbits", "randbytes", "normalvariate")
+    for name in (*generators, "uniform", "sample", "shuffle", "gauss"):
         original = getattr(random, name)
-        setattr(random, name, lambda *a, _o=original, _n=name, **k: (flagged_caller("random." + _n), _o(*a, **k))[1])
+        setattr(random, name, wrapped(original, "random." + name))
     original_log = logging.Logger._log
 
     def log(self, level, msg, args, *rest, **kwargs):
@@ -223,7 +237,8 @@ def build():
     import django
     from django.conf import settings
 
-    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(tempfile.mkdtemp(), "db.sqlite3")}}
+    database = os.path.join(tempfile.mkdtemp(), "db.sqlite3")
+    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": database}}
     settings.ALLOWED_HOSTS = ["*"]
     django.setup()
     from django.core.management import call_command
@@ -235,10 +250,11 @@ def build():
 
 
 def send(client):
-    extra = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in HEADERS if name.lower() not in ("content-type",)}
+    extra = {n: v for n, v in HEADERS if n.lower() != "content-type"}
     content_type = next((v for n, v in HEADERS if n.lower() == "content-type"), "application/octet-stream")
-    response = client.generic(REQUEST["method"], REQUEST["path"], BODY or b"", content_type, **extra)
-    return response.status_code, list(response.items()) + [("Set-Cookie", c.output(header="").strip()) for c in response.cookies.values()], response.content.decode("utf-8", "replace")
+    response = client.generic(REQUEST["method"], REQUEST["path"], BODY or b"", content_type, headers=extra)
+    cookies = [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+    return response.status_code, list(response.items()) + cookies, response.content.decode("utf-8", "replace")
 """,
     "asgi": """
 def build():
@@ -248,7 +264,9 @@ def build():
 
 
 def send(client):
-    response = client.request(REQUEST["method"], REQUEST["path"], headers=HEADERS, content=BODY, follow_redirects=False)
+    response = client.request(
+        REQUEST["method"], REQUEST["path"], headers=HEADERS, content=BODY, follow_redirects=False
+    )
     return response.status_code, list(response.headers.multi_items()), response.text
 """,
     "aiohttp": """
@@ -268,7 +286,9 @@ def send(app):
 
     async def go():
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            response = await client.request(REQUEST["method"], REQUEST["path"], headers=HEADERS, data=BODY, allow_redirects=False)
+            response = await client.request(
+                REQUEST["method"], REQUEST["path"], headers=HEADERS, data=BODY, allow_redirects=False
+            )
             return response.status, list(response.headers.items()), await response.text()
 
     return asyncio.run(go())
@@ -318,7 +338,8 @@ def send(app):
         try:
             response = await AsyncHTTPClient().fetch(
                 f"http://127.0.0.1:{port}" + REQUEST["path"], method=REQUEST["method"], headers=dict(HEADERS),
-                body=BODY if REQUEST["method"] not in ("GET", "HEAD") else None, follow_redirects=False, raise_error=False,
+                body=BODY if REQUEST["method"] not in ("GET", "HEAD") else None,
+                follow_redirects=False, raise_error=False,
                 allow_nonstandard_methods=True)
         finally:
             server.stop()

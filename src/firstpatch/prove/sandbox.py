@@ -103,7 +103,10 @@ def _command(python: str | None) -> list[str]:
         return [sys.executable, "-I", "-B", "-m", "firstpatch.prove._child"]
     # Appended, not prepended: the target's environment decides its own packages.
     package_parent = str(Path(__file__).resolve().parents[2])
-    boot = "import sys, runpy; sys.path.append(sys.argv.pop(1)); runpy.run_module('firstpatch.prove._child', run_name='__main__')"
+    boot = (
+        "import sys, runpy; sys.path.append(sys.argv.pop(1));"
+        " runpy.run_module('firstpatch.prove._child', run_name='__main__')"
+    )
     return [python, "-I", "-B", "-c", boot, package_parent]
 
 

@@ -41,7 +41,7 @@ class TornadoDriver(AppObjectDriver):
     runner = "tornado"
     label = "Tornado"
     kinds = ("tornado",)
-    missing = "no Tornado application found: no module-level tornado.web.Application(...), no make_app-style factory"
+    missing = "no Tornado application found: no module-level web.Application(...), no make_app-style factory"
 
 
 class DjangoDriver(WebDriver):
@@ -71,7 +71,9 @@ class DjangoDriver(WebDriver):
                 entry_folder, module = module_name(target.root, path)
                 named.append((2, AppLocator(entry_folder, module, rel, attribute="settings")))
         if not named:
-            return "no Django project found: no DJANGO_SETTINGS_MODULE in manage.py, no settings.py with ROOT_URLCONF"
+            return (
+                "no Django project: no DJANGO_SETTINGS_MODULE in manage.py, no settings.py with ROOT_URLCONF"
+            )
         named.sort(key=lambda item: (item[0], item[1].file.count("/"), item[1].file))
         return named[0][1]
 

@@ -68,6 +68,7 @@ class MissingCookieFlagOracle(Oracle):
             if self.flag not in cookie.attributes:
                 return OracleEvent(
                     self.name,
-                    f"the response set the cookie {cookie.name!r} without {self.flag.capitalize()}: {header[:200]!r}",
+                    f"the response set the cookie {cookie.name!r} without {self.flag.capitalize()}:"
+                    f" {header[:200]!r}",
                 )
         return None

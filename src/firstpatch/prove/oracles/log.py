@@ -27,6 +27,7 @@ class LogInjectionOracle(Oracle):
                 if f"{canary}{newline}{canary}" in message:
                     return OracleEvent(
                         self.name,
-                        f"a {record.args[0]} log record starts a new line with the input: {shorten(message)!r}",
+                        f"a {record.args[0]} log record starts a new line with the input:"
+                        f" {shorten(message)!r}",
                     )
         return None

@@ -53,7 +53,7 @@ class XPathInjectionOracle(Oracle):
 
     def judge(self, observation: Observation) -> OracleEvent | None:
         canary = observation.payload.canary
-        for record in records(observation, "xpath.call"):
+        for _ in records(observation, "xpath.call"):
             return OracleEvent(
                 self.name, f"the XPath engine called the function {canary}() the payload named"
             )
