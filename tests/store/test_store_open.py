@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import firstpatch.store
-from firstpatch.store import SqlStore, StoreError, default_url, open_store, sqlite_url
+from firstpatch.store import FindingStatus, SqlStore, StoreError, default_url, open_store, sqlite_url
 
 
 def test_public_api_is_pinned() -> None:
     assert set(firstpatch.store.__all__) == {
+        "DEFAULT_POLICY",
         "ENV_VAR",
+        "OPEN_STATUSES",
+        "DeadlinePolicy",
         "FindingStatus",
+        "LifecycleEvent",
+        "NotFoundError",
+        "OpenFindingAge",
+        "Overview",
+        "PatchWindow",
+        "PolicyError",
+        "ProjectSummary",
+        "RunDiff",
+        "RunSummary",
         "SqlStore",
         "Store",
         "StoreError",
         "TrackedFinding",
+        "TriageError",
         "default_url",
+        "load_policy",
         "open_store",
         "sqlite_url",
     }
+    assert [status.value for status in FindingStatus] == [
+        "new",
+        "confirmed",
+        "patched",
+        "fixed",
+        "reopened",
+        "accepted-risk",
+        "false-positive",
+    ]
 
 
 def test_default_is_an_sqlite_file_in_the_user_data_folder(
@@ -103,3 +128,32 @@ def test_a_database_from_a_newer_firstpatch(tmp_path: Path) -> None:
     error = _refused(sqlite_url(path))
     assert "9999" in str(error)
     assert "newer firstpatch" in str(error)
+
+
+def test_a_postgresql_server_that_is_not_there(unused_tcp_port: int) -> None:
+    error = _refused(f"postgresql+psycopg://scanner:hunter2@127.0.0.1:{unused_tcp_port}/firstpatch")
+    assert "cannot open database postgresql+psycopg://scanner:***@127.0.0.1" in str(error)
+    assert "hunter2" not in str(error)
+
+
+def test_a_postgresql_database_that_does_not_exist(postgres_url: str) -> None:
+    missing = sa.make_url(postgres_url).set(database="no_such_db").render_as_string(hide_password=False)
+    assert 'database "no_such_db" does not exist' in str(_refused(missing))
+
+
+def test_a_postgresql_database_from_a_newer_firstpatch(postgres_db_url: str) -> None:
+    SqlStore(postgres_db_url).close()
+    engine = sa.create_engine(postgres_db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.table("alembic_version", sa.column("version_num")).update().values(version_num="9999")
+        )
+    engine.dispose()
+    assert "newer firstpatch" in str(_refused(postgres_db_url))
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

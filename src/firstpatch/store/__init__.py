@@ -7,7 +7,24 @@ from pathlib import Path
 
 import platformdirs
 
-from firstpatch.store.interface import FindingStatus, Store, StoreError, TrackedFinding
+from firstpatch.store.interface import (
+    OPEN_STATUSES,
+    FindingStatus,
+    LifecycleEvent,
+    NotFoundError,
+    OpenFindingAge,
+    Overview,
+    PatchWindow,
+    PolicyError,
+    ProjectSummary,
+    RunDiff,
+    RunSummary,
+    Store,
+    StoreError,
+    TrackedFinding,
+    TriageError,
+)
+from firstpatch.store.policy import DEFAULT_POLICY, DeadlinePolicy, load_policy
 from firstpatch.store.sql import SqlStore
 
 ENV_VAR = "FIRSTPATCH_DB"
@@ -39,13 +56,27 @@ def open_store(url: str | None = None) -> Store:
 
 
 __all__ = [
+    "DEFAULT_POLICY",
     "ENV_VAR",
+    "OPEN_STATUSES",
+    "DeadlinePolicy",
     "FindingStatus",
+    "LifecycleEvent",
+    "NotFoundError",
+    "OpenFindingAge",
+    "Overview",
+    "PatchWindow",
+    "PolicyError",
+    "ProjectSummary",
+    "RunDiff",
+    "RunSummary",
     "SqlStore",
     "Store",
     "StoreError",
     "TrackedFinding",
+    "TriageError",
     "default_url",
+    "load_policy",
     "open_store",
     "sqlite_url",
 ]

@@ -6,10 +6,23 @@ generic JSON type, and times kept as UTC instants.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -73,10 +86,17 @@ class RunRow(Base):
 
 
 class FindingRow(Base):
-    """A finding tracked across the runs of one project: one row per fingerprint."""
+    """A finding tracked across the runs of one project: one row per fingerprint.
+
+    The row holds the current state; `finding_events` holds how it got there.
+    """
 
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("project_id", "fingerprint"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "fingerprint"),
+        Index(None, "project_id", "status"),
+        Index(None, "status", "accepted_until"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
@@ -84,11 +104,21 @@ class FindingRow(Base):
     first_seen_run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
     last_seen_run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
     status: Mapped[str] = mapped_column(String)
-    # Copied out of the payload so that the dashboard can filter without decoding JSON.
+    # The newest transition, copied from its event so that lists need no join.
+    status_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status_by: Mapped[str] = mapped_column(String)
+    status_reason: Mapped[str] = mapped_column(Text)
+    accepted_until: Mapped[date | None] = mapped_column(Date)  # last day a risk acceptance holds
+    # Start of the current exposure, from which the patch window is counted.
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Copied out of the payload so that the dashboard can filter and count without decoding JSON.
     kind: Mapped[str] = mapped_column(String)
     rule_id: Mapped[str] = mapped_column(String)
+    title: Mapped[str] = mapped_column(Text)
     cwe: Mapped[int | None] = mapped_column()
     severity: Mapped[str] = mapped_column(String)
+    in_kev: Mapped[bool] = mapped_column(Boolean)
+    risk: Mapped[float] = mapped_column(Float)
     payload: Mapped[str] = mapped_column(Text)  # findings-v1 JSON of the newest sighting
 
     first_seen: Mapped[RunRow] = relationship(foreign_keys=[first_seen_run_id])
@@ -103,6 +133,22 @@ class RunFindingRow(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)  # order within the run
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    severity: Mapped[str] = mapped_column(String)  # as this run rated it, for per-run counts
     payload: Mapped[str] = mapped_column(Text)
 
     finding: Mapped[FindingRow] = relationship()
+
+
+class EventRow(Base):
+    """One transition of a finding's status: appended, never updated, so history is kept whole."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id"), index=True)  # the run that caused it
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    who: Mapped[str] = mapped_column(String)
+    from_status: Mapped[str | None] = mapped_column(String)  # None for the first sighting
+    to_status: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(Text)
