@@ -14,8 +14,9 @@ from packageurl import PackageURL
 
 from firstpatch.advisories.interface import AdvisorySource
 from firstpatch.advisories.matching import MatchResult, match
+from firstpatch.advisories.names import component_release
 from firstpatch.advisories.remediation import Remedy, smallest_fix
-from firstpatch.advisories.severity import advisory_severity
+from firstpatch.advisories.severity import advisory_severity, worst_vector
 from firstpatch.model import (
     Advisory,
     Component,
@@ -52,7 +53,9 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     # Fleets repeat the same pins many times: judge each (package, version) once per audit.
-    verdicts: dict[tuple[Ecosystem, str, str], _Verdict] = {}
+    verdicts: dict[tuple[Ecosystem, str, str, str | None], _Verdict] = {}
+    components = tuple(components)
+    source.prefetch({(c.ecosystem, c.name) for c in components if c.version is not None})
     for component in components:
         where = component.locations[0] if component.locations else Location("")
         if component.version is None:
@@ -60,10 +63,13 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
             skipped.append(Skipped(where.path, reason, where.line))
             continue
         label = f"{component.name} {component.version}"
-        key = (component.ecosystem, component.name, component.version)
+        release = component_release(component)
+        key = (component.ecosystem, component.name, component.version, release)
         verdict = verdicts.get(key)
         if verdict is None:
-            verdict = verdicts[key] = _judge(component.ecosystem, component.name, component.version, source)
+            verdict = verdicts[key] = _judge(
+                component.ecosystem, component.name, component.version, release, source
+            )
         if verdict.result.reason:
             skipped.append(Skipped(where.path, f"{label}: {verdict.result.reason}", where.line))
         for undecided in verdict.result.undecided:
@@ -87,9 +93,11 @@ class _Verdict:
     severity_note: str
 
 
-def _judge(ecosystem: Ecosystem, name: str, version: str, source: AdvisorySource) -> _Verdict:
+def _judge(
+    ecosystem: Ecosystem, name: str, version: str, release: str | None, source: AdvisorySource
+) -> _Verdict:
     known = tuple(source.for_package(ecosystem, name))
-    result = match(ecosystem, name, version, known)
+    result = match(ecosystem, name, version, known, release)
     matched = tuple(sorted({m.advisory.id: m.advisory for m in result.matches}.values(), key=lambda a: a.id))
     if not matched:
         return _Verdict(result, (), None, (), Severity.NONE, "")
@@ -107,6 +115,7 @@ def _finding(component: Component, version: str, where: Location, verdict: _Verd
     listed = "; ".join(map(_describe, verdict.groups))
     fix = _fix_text(verdict.remedy) if verdict.remedy else ""
     message = f"{component.name} {version} is affected by {count}: {listed}. {fix} {verdict.severity_note}"
+    scored = worst_vector(verdict.matched)
     return Finding(
         kind=FindingKind.DEPENDENCY,
         rule_id=RuleId(rule.id),
@@ -120,6 +129,8 @@ def _finding(component: Component, version: str, where: Location, verdict: _Verd
         advisory_ids=ids,
         aliases=tuple(aliases),
         fix_version=verdict.remedy.version if verdict.remedy else None,
+        cvss_score=scored[0] if scored else None,
+        cvss_vector=scored[1] if scored else None,
     )
 
 

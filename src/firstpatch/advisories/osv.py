@@ -42,6 +42,11 @@ def loads(text: str, origin: str) -> Advisory:
     return from_data(data, origin)
 
 
+def yaml_loader() -> type[yaml.SafeLoader]:
+    """The safe YAML loader records are read with (libyaml's when installed)."""
+    return _Loader
+
+
 def _yaml(text: str) -> object:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is CSafeLoader or SafeLoader
 

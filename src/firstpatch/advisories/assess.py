@@ -1,0 +1,101 @@
+"""The known-vulnerability stage as a scan runs it: match, then the evidence risk needs.
+
+`known_vulnerabilities` matches the components against the advisory store when it holds OSV
+records (else the snapshot shipped with firstpatch), fills each finding's KEV and EPSS from
+the store by the CVE ids among its advisories and aliases, and for PyPI findings whether the
+project's own code reaches them. Stale store data is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from firstpatch.advisories.db.store import AdvisoryStore
+from firstpatch.advisories.findings import audit
+from firstpatch.advisories.interface import AdvisorySource
+from firstpatch.advisories.reachability import ProjectUses, judge
+from firstpatch.advisories.snapshot import SnapshotSource
+from firstpatch.model import Component, Ecosystem, Exploitation, Finding, Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class KnownVulnerabilities:
+    findings: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]  # stale sources, for the terminal
+    source: str  # where the advisories came from, in words
+
+
+def known_vulnerabilities(
+    components: Sequence[Component], root: str | Path | None = None, db_url: str | None = None
+) -> KnownVulnerabilities:
+    """Findings for `components`; `root` is the project whose code reachability reads,
+    `db_url` the database (default: the store's default database, if it exists)."""
+    from firstpatch.store import default_url
+
+    store = AdvisoryStore.existing(db_url or default_url())
+    try:
+        source: AdvisorySource
+        if store is not None and store.has_records():
+            source, described, warnings = store.source(), f"advisory store {store.url}", store.stale()
+        else:
+            source, described, warnings = SnapshotSource(), "advisory snapshot shipped with firstpatch", ()
+        result = audit(components, source)
+        findings = result.findings
+        if store is not None:
+            findings = with_exploitation(findings, store.exploitation(cves(findings)))
+        if root is not None:
+            findings = with_reachability(findings, root, source)
+        return KnownVulnerabilities(findings, result.skipped, tuple(warnings), described)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def cves(findings: Iterable[Finding]) -> set[str]:
+    return {name for f in findings for name in (*f.advisory_ids, *f.aliases) if name.startswith("CVE-")}
+
+
+def with_exploitation(findings: Sequence[Finding], by_cve: dict[str, Exploitation]) -> tuple[Finding, ...]:
+    """Each finding's exploitation evidence, combined over its CVEs: in KEV if any is (the
+    earliest due date), known ransomware use if any has it, the highest EPSS score."""
+    out = []
+    for finding in findings:
+        signals = [by_cve[n] for n in (*finding.advisory_ids, *finding.aliases) if n in by_cve]
+        if not signals:
+            out.append(finding)
+            continue
+        listed = [s for s in signals if s.in_kev]
+        scored = [s for s in signals if s.epss is not None]
+        top = max(scored, key=lambda s: s.epss or 0.0) if scored else None
+        dues = sorted(s.kev_due_date for s in listed if s.kev_due_date)
+        exploitation = Exploitation(
+            in_kev=bool(listed),
+            kev_ransomware=any(s.kev_ransomware for s in listed),
+            kev_due_date=dues[0] if dues else None,
+            epss=top.epss if top else None,
+            epss_percentile=top.epss_percentile if top else None,
+        )
+        out.append(replace(finding, exploitation=exploitation))
+    return tuple(out)
+
+
+def with_reachability(
+    findings: Sequence[Finding], root: str | Path, source: AdvisorySource
+) -> tuple[Finding, ...]:
+    """PyPI findings judged against the project's own imports and calls (read once)."""
+    if not any(f.component is not None and f.component.ecosystem is Ecosystem.PYPI for f in findings):
+        return tuple(findings)
+    uses = ProjectUses.of(str(root))
+    out = []
+    for finding in findings:
+        component = finding.component
+        if component is None or component.ecosystem is not Ecosystem.PYPI:
+            out.append(finding)
+            continue
+        ids = set(finding.advisory_ids)
+        advisories = [a for a in source.for_package(component.ecosystem, component.name) if a.id in ids]
+        out.append(judge(finding, uses, advisories))
+    return tuple(out)

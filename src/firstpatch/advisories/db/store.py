@@ -1,0 +1,227 @@
+"""`AdvisoryStore`: the advisory tables of a firstpatch database, read and written.
+
+The database is the one the findings go to (SQLite by default, PostgreSQL by URL). Matching
+reads records by (ecosystem, normalised name) through `StoreSource`; prioritisation reads KEV
+and EPSS by CVE id through `exploitation`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from firstpatch.advisories import osv
+from firstpatch.advisories.db import feeds, schema, tables
+from firstpatch.advisories.db.importer import ImportSummary, import_inputs
+from firstpatch.advisories.interface import AdvisorySource
+from firstpatch.advisories.names import normalise
+from firstpatch.advisories.symbols import AffectedSymbols, symbols_of
+from firstpatch.model import Advisory, Ecosystem, Exploitation
+from firstpatch.store.engine import WRITES, open_engine, parse_url, retrying, shown, translated
+
+STALE_AFTER = timedelta(days=7)
+_IN_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One source's records and how old they are."""
+
+    name: str  # osv:<ecosystem>, kev, epss
+    records: int
+    imported_at: datetime
+    data_as_of: datetime | None  # the newest record, the catalog's release, the scores' date
+    origin: str
+
+    def age(self, now: datetime) -> timedelta:
+        """How old the data is: from its own date when it has one, else from its import."""
+        return now - (self.data_as_of or self.imported_at)
+
+
+class AdvisoryStore:
+    """The advisory tables of the database at `url`, created or migrated on opening."""
+
+    def __init__(self, url: str) -> None:
+        parsed = parse_url(url)
+        self.url = shown(parsed)
+        self._engine: Engine = open_engine(parsed)
+        try:
+            with translated(f"cannot open the advisory tables in {self.url}"):
+                schema.upgrade(self._engine)
+        except Exception:
+            self._engine.dispose()
+            raise
+
+    @classmethod
+    def existing(cls, url: str) -> AdvisoryStore | None:
+        """The store at `url` when it already exists: an SQLite file that is not there is not
+        created just to find it empty."""
+        parsed = parse_url(url)
+        database = parsed.database
+        on_disk = parsed.get_backend_name() == "sqlite" and database not in (None, "", ":memory:")
+        if on_disk and database is not None and not Path(database).is_file():
+            return None
+        return cls(url)
+
+    def __enter__(self) -> AdvisoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # ---- writing ------------------------------------------------------------------------------
+
+    def import_paths(self, paths: Sequence[Path], now: datetime | None = None) -> ImportSummary:
+        """Import OSV records, KEV and EPSS from files, folders and zip archives, atomically."""
+        inputs = feeds.gather(list(paths))
+        return self.import_inputs(inputs, ", ".join(map(str, paths)), now)
+
+    def import_inputs(self, inputs: feeds.Inputs, origin: str, now: datetime | None = None) -> ImportSummary:
+        def attempt() -> ImportSummary:
+            with self._engine.connect() as connection, connection.execution_options(**{WRITES: True}).begin():
+                return import_inputs(connection, inputs, origin, now)
+
+        with translated(f"cannot import advisories into {self.url}"):
+            return retrying(attempt)
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def status(self) -> tuple[SourceStatus, ...]:
+        with (
+            translated(f"cannot read advisory sources from {self.url}"),
+            self._engine.connect() as connection,
+        ):
+            rows = connection.execute(select(tables.sources).order_by(tables.sources.c.name)).all()
+        return tuple(
+            SourceStatus(
+                row.name, row.records, _utc(row.imported_at), _utc_or_none(row.data_as_of), row.origin
+            )
+            for row in rows
+        )
+
+    def has_records(self) -> bool:
+        """Whether any OSV records were imported (KEV and EPSS alone do not replace the snapshot)."""
+        return any(source.name.startswith("osv:") and source.records for source in self.status())
+
+    def stale(self, now: datetime | None = None) -> tuple[str, ...]:
+        """A warning for each source older than a week."""
+        now = now or datetime.now(UTC)
+        return tuple(
+            f"advisory source {source.name} is {source.age(now).days} days old; run `firstpatch db update`"
+            for source in self.status()
+            if source.age(now) > STALE_AFTER
+        )
+
+    def source(self) -> StoreSource:
+        return StoreSource(self)
+
+    def records(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """(record id, JSON) for each of `names` (normalised), in one query per 500 names."""
+        found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        wanted = sorted(set(names))
+        query = select(tables.packages.c.name, tables.records.c.id, tables.records.c.data).join(
+            tables.records, tables.records.c.id == tables.packages.c.record_id
+        )
+        with translated(f"cannot read advisories from {self.url}"), self._engine.connect() as connection:
+            for start in range(0, len(wanted), _IN_LIMIT):
+                chunk = wanted[start : start + _IN_LIMIT]
+                rows = connection.execute(
+                    query.where(tables.packages.c.ecosystem == ecosystem, tables.packages.c.name.in_(chunk))
+                )
+                for name, record_id, data in rows:
+                    found[name].append((record_id, data))
+        return found
+
+    def exploitation(self, cves: Iterable[str]) -> dict[str, Exploitation]:
+        """KEV membership and EPSS scores of the CVE ids that have either."""
+        wanted = sorted(set(cves))
+        kev: dict[str, tuple[bool, str | None]] = {}
+        epss: dict[str, tuple[float, float]] = {}
+        with translated(f"cannot read KEV and EPSS from {self.url}"), self._engine.connect() as connection:
+            for start in range(0, len(wanted), _IN_LIMIT):
+                chunk = wanted[start : start + _IN_LIMIT]
+                for cve, ransomware, due in connection.execute(
+                    select(tables.kev.c.cve, tables.kev.c.ransomware, tables.kev.c.due_date).where(
+                        tables.kev.c.cve.in_(chunk)
+                    )
+                ):
+                    kev[cve] = (bool(ransomware), due)
+                for cve, score, percentile in connection.execute(
+                    select(tables.epss.c.cve, tables.epss.c.score, tables.epss.c.percentile).where(
+                        tables.epss.c.cve.in_(chunk)
+                    )
+                ):
+                    epss[cve] = (float(score), float(percentile))
+        out: dict[str, Exploitation] = {}
+        for cve in sorted(kev.keys() | epss.keys()):
+            ransomware, due = kev.get(cve, (False, None))
+            score, percentile = epss.get(cve, (None, None))
+            out[cve] = Exploitation(
+                in_kev=cve in kev,
+                kev_ransomware=ransomware,
+                kev_due_date=due,
+                epss=score,
+                epss_percentile=percentile,
+            )
+        return out
+
+
+class StoreSource(AdvisorySource):
+    """The store's OSV records as an advisory source; each record is parsed once per source."""
+
+    def __init__(self, store: AdvisoryStore) -> None:
+        self._store = store
+        self._by_package: dict[tuple[str, str], tuple[Advisory, ...]] = {}
+        self._parsed: dict[str, tuple[Advisory, dict[str, object]]] = {}
+
+    def prefetch(self, keys: Iterable[tuple[Ecosystem, str]]) -> None:
+        """Load the records of many packages at once (a scan asks for all its components)."""
+        grouped: dict[str, set[str]] = defaultdict(set)
+        for ecosystem, name in keys:
+            key = normalise(ecosystem, name)
+            if (ecosystem.value, key) not in self._by_package:
+                grouped[ecosystem.value].add(key)
+        for ecosystem_name, names in grouped.items():
+            found = self._store.records(ecosystem_name, names)
+            for name in names:
+                self._by_package[(ecosystem_name, name)] = tuple(
+                    self._advisory(record_id, data) for record_id, data in sorted(found.get(name, ()))
+                )
+
+    def for_package(self, ecosystem: Ecosystem, name: str) -> tuple[Advisory, ...]:
+        key = (ecosystem.value, normalise(ecosystem, name))
+        if key not in self._by_package:
+            self.prefetch([(ecosystem, name)])
+        return self._by_package[key]
+
+    def affected_symbols(self, advisory_id: str) -> tuple[AffectedSymbols, ...]:
+        parsed = self._parsed.get(advisory_id)
+        return symbols_of(parsed[1]) if parsed is not None else ()
+
+    def _advisory(self, record_id: str, data: str) -> Advisory:
+        parsed = self._parsed.get(record_id)
+        if parsed is None:
+            raw = json.loads(data)
+            parsed = self._parsed[record_id] = (osv.from_data(raw, f"advisory store record {record_id}"), raw)
+        return parsed[0]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
+def exploitation_by_cve(store: AdvisoryStore | None, cves: Iterable[str]) -> Mapping[str, Exploitation]:
+    return store.exploitation(cves) if store is not None else {}
