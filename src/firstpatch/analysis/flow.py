@@ -642,6 +642,10 @@ class FunctionFlow:
                         arg.sanitised(label.cleared).extended(call_step, *label.steps, return_step)
                         for arg in argument(index, field)
                     ]
+                case SourceOrigin() as source if self.function.routes and not _is_routed(self.program, source):
+                    # Read in a helper shared by many routes: this route is the flow's entry point.
+                    relocated = replace(source, function=self.function.qualname)
+                    return [replace(label, origin=relocated).extended(return_step)]
                 case SourceOrigin():
                     return [label.extended(return_step)]
             return []
@@ -663,7 +667,12 @@ class FunctionFlow:
         return join(label for returned in summary.returns for label in resolved(returned))
 
 
-_NOTHING = Label(ParamOrigin(-1))  # a field written with a clean value
+_NOTHING = Label(ParamOrigin(-1))
+
+
+def _is_routed(program: Program, source: SourceOrigin) -> bool:
+    function = program.functions.get(source.function)
+    return function is not None and bool(function.routes)  # a field written with a clean value
 
 
 def _narrowed(taint: Taint, suffix: str) -> Taint:
