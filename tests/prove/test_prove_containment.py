@@ -11,8 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, copy_tree, make_finding, snapshot
 
+from conftest import FIXTURES, copy_tree, make_finding, snapshot
 from firstpatch.model import ProofStatus
 from firstpatch.prove import FlaskDriver, Limits, prove
 from firstpatch.prove.sandbox import Failure, run

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEMO, copy_tree, make_finding, snapshot
 
+from conftest import DEMO, copy_tree, make_finding, snapshot
 from firstpatch.model import Evidence, Finding, InputKind, ProofStatus
 from firstpatch.prove import prove
 

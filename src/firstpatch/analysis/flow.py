@@ -642,7 +642,9 @@ class FunctionFlow:
                         arg.sanitised(label.cleared).extended(call_step, *label.steps, return_step)
                         for arg in argument(index, field)
                     ]
-                case SourceOrigin() as source if self.function.routes and not _is_routed(self.program, source):
+                case SourceOrigin() as source if self.function.routes and not _is_routed(
+                    self.program, source
+                ):
                     # Read in a helper shared by many routes: this route is the flow's entry point.
                     relocated = replace(source, function=self.function.qualname)
                     return [replace(label, origin=relocated).extended(return_step)]
