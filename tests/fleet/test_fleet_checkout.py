@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from fleet_helpers import commit_file, free_port, git, git_repo, stalled_server
 
+from firstpatch.errors import TargetError
 from firstpatch.fleet import CheckoutError, TransientCheckoutError
-from firstpatch.fleet.checkout import cloned, folder_revision, remote_commit
+from firstpatch.fleet.checkout import cloned, folder_revision, remote_commit, staged
 
 
 @pytest.fixture
@@ -180,3 +181,15 @@ def test_a_stalled_server_is_left_to_the_deadline(tmp_path: Path) -> None:
             timeout=1,
             check=False,
         )
+
+
+def test_an_sbom_is_staged_alone_under_its_name_and_removed(tmp_path: Path) -> None:
+    sbom = tmp_path / "app.cdx.json"
+    sbom.write_text('{"bomFormat": "CycloneDX"}\n')
+    (tmp_path / "neighbour.txt").write_text("not staged\n")
+    with staged(sbom, tmp_path / "work") as folder:
+        assert sorted(path.name for path in folder.iterdir()) == ["app.cdx.json"]
+        assert (folder / "app.cdx.json").read_text() == '{"bomFormat": "CycloneDX"}\n'
+    assert list((tmp_path / "work").iterdir()) == []
+    with pytest.raises(TargetError, match=r"work: a folder, not a file"), staged(tmp_path / "work", tmp_path):
+        pass

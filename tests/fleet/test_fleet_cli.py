@@ -123,10 +123,8 @@ def test_status_names_each_failure_with_its_reason(
     lines = status.stdout.splitlines()
     assert lines[0].startswith(f"fleet {record.id} from {listed}: finished")
     assert lines[1] == "3 targets: 0 pending, 0 running, 1 done, 0 unchanged, 2 failed"
-    assert any(f"{tmp_path}/gone" in line and "no such file or directory" in line for line in lines)
-    assert any(
-        "/srv/image" in line and "unsupported target kind rootfs: not built yet" in line for line in lines
-    )
+    assert f"failed   {tmp_path}/gone: {tmp_path}/gone: no such file or directory" in lines
+    assert "failed   /srv/image: /srv/image: not a root filesystem folder" in lines
     assert "Open findings across 1 project: 11" in status.stdout
 
     document = json.loads(finished("fleet", "status", "--db", fleet_db, "--format", "json").stdout)
@@ -136,7 +134,7 @@ def test_status_names_each_failure_with_its_reason(
     assert reasons == {
         str(demo): None,
         f"{tmp_path}/gone": f"{tmp_path}/gone: no such file or directory",
-        "/srv/image": "unsupported target kind rootfs: not built yet",
+        "/srv/image": "/srv/image: not a root filesystem folder",
     }
     (project,) = document["open_findings"]["projects"]
     assert project["target"] == str(demo)

@@ -3,6 +3,7 @@ run, after a re-run, and after targets change; failures, timeouts, retries and m
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,21 @@ from firstpatch.store import open_store
 pytestmark = pytest.mark.slow
 
 NO_PROOF = FleetSettings(prove=False, timeout=120, retries=0)
+ROOTFS = Path(__file__).parents[1] / "inventory" / "data" / "rootfs" / "debian"
+PAYMENTS_SBOM = """\
+{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+ "components": [
+  {"type": "library", "bom-ref": "flask", "name": "flask", "version": "0.12", "purl": "pkg:pypi/flask@0.12"}
+ ]}
+"""
 
 
 def _findings(run: Run) -> list[tuple[str, str, int, str]]:
     return sorted((f.rule_id, f.location.path, f.location.line, f.fingerprint) for f in run.findings)
+
+
+def _places(run: Run) -> set[tuple[str, str, int]]:
+    return {(f.rule_id, f.location.path, f.location.line) for f in run.findings}
 
 
 def _states(record: FleetRecord) -> dict[str, TaskState]:
@@ -52,6 +64,9 @@ def test_a_fleet_keeps_every_result_and_a_rerun_adds_nothing(
 ) -> None:
     demo = demo_copy(tmp_path / "demo")
     repo = git_repo(tmp_path / "repo")
+    image = shutil.copytree(ROOTFS, tmp_path / "image", symlinks=True)
+    (tmp_path / "boms").mkdir()
+    (tmp_path / "boms" / "payments.cdx.json").write_text(PAYMENTS_SBOM)
     (tmp_path / "plain").mkdir()
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "README.txt").write_text("no code here\n")
@@ -61,26 +76,27 @@ def test_a_fleet_keeps_every_result_and_a_rerun_adds_nothing(
         "  - demo\n"
         f"  - git: file://{repo}\n"
         "    ref: main\n"
+        "  - rootfs: image\n"
+        "  - boms/payments.cdx.json\n"
         "  - missing\n"
         f"  - file://{tmp_path}/plain\n"
         "  - empty\n"
-        "  - rootfs: /\n"
-        "  - sbom: boms/app.cdx.json\n"
+        "  - rootfs: no-image\n"
+        "  - sbom: boms/missing.cdx.json\n"
     )
     targets = read_targets(listed).targets
-    scanned = [str(demo), f"file://{repo}#main"]
+    scanned = [str(demo), f"file://{repo}#main", str(image), f"{tmp_path}/boms/payments.cdx.json"]
 
     first = run_fleet(targets, NO_PROOF, fleet_db, source=str(listed))
 
     assert first.state == "finished"
     assert _states(first) == {
-        str(demo): TaskState.DONE,
-        f"file://{repo}#main": TaskState.DONE,
+        **dict.fromkeys(scanned, TaskState.DONE),
         f"{tmp_path}/missing": TaskState.FAILED,
         f"file://{tmp_path}/plain": TaskState.FAILED,
         f"{tmp_path}/empty": TaskState.FAILED,
-        "/": TaskState.FAILED,
-        f"{tmp_path}/boms/app.cdx.json": TaskState.FAILED,
+        f"{tmp_path}/no-image": TaskState.FAILED,
+        f"{tmp_path}/boms/missing.cdx.json": TaskState.FAILED,
     }
     reasons = _reasons(first)
     assert reasons[f"{tmp_path}/missing"] == f"{tmp_path}/missing: no such file or directory"
@@ -88,8 +104,10 @@ def test_a_fleet_keeps_every_result_and_a_rerun_adds_nothing(
         f"git ls-remote: '{tmp_path}/plain' does not appear to be a git repository"
     )
     assert "holds no Python project" in reasons[f"{tmp_path}/empty"]
-    assert reasons["/"] == "unsupported target kind rootfs: not built yet"
-    assert reasons[f"{tmp_path}/boms/app.cdx.json"] == "unsupported target kind sbom: not built yet"
+    assert reasons[f"{tmp_path}/no-image"] == f"{tmp_path}/no-image: not a root filesystem folder"
+    assert reasons[f"{tmp_path}/boms/missing.cdx.json"] == (
+        f"{tmp_path}/boms/missing.cdx.json: cannot read: No such file or directory"
+    )
 
     # Each success is in the store under its target's name, with exactly what `firstpatch scan` finds.
     expected = _findings(scan(demo, ScanOptions(prove=False, patch=False)).run)
@@ -101,17 +119,26 @@ def test_a_fleet_keeps_every_result_and_a_rerun_adds_nothing(
         assert {name: len(found) for name, found in runs.items()} == dict.fromkeys(scanned, 1)
         for name, (run,) in runs.items():
             assert run.target == name
-            assert _findings(run) == expected
+        for name in scanned[:2]:
+            assert _findings(runs[name][0]) == expected
+        # The image: its system Python's packages, matched as a project's dependencies are.
+        (image_run,) = runs[str(image)]
+        assert _places(image_run) == {
+            ("PYSEC-2023-62", "usr/local/lib/python3.11/dist-packages/flask-2.2.2.dist-info/METADATA", 3),
+            ("PYSEC-2023-74", "usr/lib/python3/dist-packages/requests-2.28.1.dist-info/METADATA", 3),
+        }
+        assert image_run.stages == ("inventory", "advisories", "rank")
+        assert "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12" in {
+            component.purl for component in image_run.components
+        }
+        (sbom_run,) = runs[f"{tmp_path}/boms/payments.cdx.json"]
+        assert _places(sbom_run) == {("PYSEC-2018-66", "payments.cdx.json", 3)}
         run_ids = {task.target: task.run_id for task in first.tasks if task.state is TaskState.DONE}
         assert run_ids == {name: runs[name][0].id for name in scanned}
 
         # The same list again: nothing scanned twice, failures tried again.
         second = run_fleet(targets, NO_PROOF, fleet_db, source=str(listed))
-        assert _states(second) == {
-            **_states(first),
-            str(demo): TaskState.UNCHANGED,
-            f"file://{repo}#main": TaskState.UNCHANGED,
-        }
+        assert _states(second) == {**_states(first), **dict.fromkeys(scanned, TaskState.UNCHANGED)}
         assert _reasons(second) == reasons
         assert {task.target: task.run_id for task in second.tasks if task.run_id} == run_ids
         assert {name: len(store.runs(name)) for name in scanned} == dict.fromkeys(scanned, 1)
@@ -120,8 +147,15 @@ def test_a_fleet_keeps_every_result_and_a_rerun_adds_nothing(
         commit_file(repo, "VERSION", "2\n")
         (demo / "notes" / "extra.py").write_text("X = 1\n")
         third = run_fleet(targets, NO_PROOF, fleet_db, source=str(listed))
-        assert {name: _states(third)[name] for name in scanned} == dict.fromkeys(scanned, TaskState.DONE)
-        assert {name: len(store.runs(name)) for name in scanned} == dict.fromkeys(scanned, 2)
+        changed = scanned[:2]
+        assert {name: _states(third)[name] for name in scanned} == {
+            **dict.fromkeys(changed, TaskState.DONE),
+            **dict.fromkeys(scanned[2:], TaskState.UNCHANGED),
+        }
+        assert {name: len(store.runs(name)) for name in scanned} == {
+            **dict.fromkeys(changed, 2),
+            **dict.fromkeys(scanned[2:], 1),
+        }
     finally:
         store.close()
 

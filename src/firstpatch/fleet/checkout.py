@@ -1,5 +1,7 @@
 """A target as a folder to scan, and the revision that names what was in it.
 
+An SBOM is staged alone in a temporary folder, under its own name, for the scan to read.
+
 Git targets are cloned shallowly at the requested branch or tag into a temporary folder that is
 removed afterwards; git runs with hooks pointed at /dev/null, no submodules, no prompts, and the
 `ext::` transport refused, so cloning a hostile repository runs nothing of it. A git target's
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from firstpatch.errors import TargetError
 from firstpatch.fleet.interface import CheckoutError, TransientCheckoutError
 from firstpatch.target import SKIPPED_DIRS
 
@@ -92,6 +95,24 @@ def cloned(url: str, ref: str | None, parent: Path) -> Iterator[tuple[Path, str]
         branch = ("--branch", ref) if ref else ()
         _run("clone", "--quiet", "--depth", "1", "--no-recurse-submodules", *branch, "--", url, str(checkout))
         yield checkout, _run("-C", str(checkout), "rev-parse", "HEAD").strip()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def staged(file: Path, parent: Path) -> Iterator[Path]:
+    """A new folder under `parent` holding a copy of `file` under its own name (an SBOM, which a
+    scan reads from a folder); removed when the block ends."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="file-", dir=parent))
+    try:
+        try:
+            shutil.copyfile(file, folder / file.name)
+        except IsADirectoryError:
+            raise TargetError(f"{file}: a folder, not a file") from None
+        except OSError as exc:
+            raise TargetError(f"{file}: cannot read: {exc.strerror}") from exc
+        yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -22,7 +22,7 @@ from typing import TypeAlias
 
 from firstpatch import __version__
 from firstpatch.errors import FirstpatchError
-from firstpatch.fleet.checkout import cloned, folder_revision, remote_commit
+from firstpatch.fleet.checkout import cloned, folder_revision, remote_commit, staged
 from firstpatch.fleet.identity import run_id_for, scan_configuration
 from firstpatch.fleet.interface import FleetTarget, TargetKind, TransientCheckoutError
 from firstpatch.fleet.limits import Deadline, memory_limit
@@ -66,16 +66,14 @@ Outcome: TypeAlias = Scanned | Unchanged | Failed
 
 def scan_target(target: FleetTarget, settings: TaskSettings, seen: frozenset[str]) -> Outcome:
     """Scan `target` unless it is at one of the `seen` revisions."""
-    if target.kind in (TargetKind.ROOTFS, TargetKind.SBOM):
-        # The inventory reads requirements files and pyproject.toml only, so far.
-        return Failed(f"unsupported target kind {target.kind}: not built yet")
     configuration = scan_configuration(settings.prove, settings.patch)
     if configuration != settings.configuration:
         return Failed(
             f"this worker's firstpatch {__version__} scans with configuration {configuration}, the "
             f"driver's with {settings.configuration}: install the same firstpatch on every node"
         )
-    import firstpatch.scan  # noqa: F401  (see the module's docstring)
+    import firstpatch.fleet.installed
+    import firstpatch.scan  # noqa: F401  (both: see the module's docstring)
 
     outcome: Outcome
     with Deadline(settings.timeout) as deadline:
@@ -100,30 +98,49 @@ def remove_workdir(name: str) -> None:
 
 
 def _scan(target: FleetTarget, settings: TaskSettings, seen: frozenset[str]) -> Outcome:
-    if target.kind is TargetKind.GIT:
-        # Asking the remote first spares a clone of a repository that has not moved.
-        commit = remote_commit(target.location, target.ref)
-        if commit is not None and commit in seen:
-            return Unchanged(commit)
-        workdir = Path(tempfile.gettempdir()) / settings.workdir
-        with cloned(target.location, target.ref, workdir) as (root, commit):
-            if commit in seen:
+    workdir = Path(tempfile.gettempdir()) / settings.workdir
+    match target.kind:
+        case TargetKind.GIT:
+            # Asking the remote first spares a clone of a repository that has not moved.
+            commit = remote_commit(target.location, target.ref)
+            if commit is not None and commit in seen:
                 return Unchanged(commit)
-            return _scanned(target, root, commit, settings)
+            with cloned(target.location, target.ref, workdir) as (root, commit):
+                return Unchanged(commit) if commit in seen else _scanned(target, root, commit, settings)
+        case TargetKind.SBOM:
+            # The scan reads an SBOM in a folder by its name or content, as in a project.
+            with staged(Path(target.location), workdir) as root:
+                revision = folder_revision(root)
+                return Unchanged(revision) if revision in seen else _scanned(target, root, revision, settings)
+        case TargetKind.ROOTFS:
+            return _rootfs(target, settings, seen)
     root = Target.open(target.location).root  # a missing or unreadable folder is a TargetError
     revision = folder_revision(root)
-    if revision in seen:
-        return Unchanged(revision)
-    return _scanned(target, root, revision, settings)
+    return Unchanged(revision) if revision in seen else _scanned(target, root, revision, settings)
 
 
 def _scanned(target: FleetTarget, root: Path, revision: str, settings: TaskSettings) -> Scanned:
     from firstpatch.scan import ScanOptions, scan
 
     outcome = scan(root, ScanOptions(prove=settings.prove, patch=settings.patch and settings.prove))
-    run = replace(
-        outcome.run,
+    return Scanned(revision, _named(outcome.run, target, revision, settings))
+
+
+def _rootfs(target: FleetTarget, settings: TaskSettings, seen: frozenset[str]) -> Outcome:
+    from firstpatch.fleet.installed import installed_revision, rootfs_run
+    from firstpatch.inventory import rootfs_components
+
+    root = Path(target.location)
+    components, problems = rootfs_components(root)  # a TargetError when it is no folder
+    revision = installed_revision(components)
+    if revision in seen:
+        return Unchanged(revision)
+    return Scanned(revision, _named(rootfs_run(root, components, problems), target, revision, settings))
+
+
+def _named(run: Run, target: FleetTarget, revision: str, settings: TaskSettings) -> Run:
+    return replace(
+        run,
         id=run_id_for(target.name, revision, settings.configuration),
-        target=target.name,  # not the temporary clone's path: the project is the same every night
+        target=target.name,  # not a temporary folder's path: the project is the same every night
     )
-    return Scanned(revision, run)
