@@ -57,11 +57,11 @@ def ray_cluster(address: str | None = None, workers: int | None = None) -> Itera
         if address:
             ray.init(address=address, **quiet)
         else:
-            ray.init(num_cpus=workers or default_workers(), include_dashboard=False, **quiet)
+            # "local": a new instance even when `ray start` left one running on this machine.
+            ray.init(address="local", num_cpus=workers or default_workers(), include_dashboard=False, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-        text = str(exc).strip().splitlines()
-        raise FleetError(f"cannot start or join {where}: {text[0] if text else type(exc).__name__}") from exc
+        raise FleetError(f"cannot start or join {where}: {_why(exc)}") from exc
     try:
         yield _describe(ray, f"the Ray cluster at {address}" if address else "a local Ray instance")
     finally:
@@ -74,3 +74,19 @@ def _describe(ray: ModuleType, what: str) -> Cluster:
     cpus = int(resources.get("CPU", 0))
     description = f"{what}: {cpus} CPU{'s' if cpus != 1 else ''} on {nodes} node{'s' if nodes != 1 else ''}"
     return Cluster(description, cpus, int(resources.get("memory", 0)))
+
+
+def _why(exc: BaseException) -> str:
+    # Ray words a refused token deep in the chain of causes, after a long wait.
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__
+    if any("InvalidAuthToken" in str(link) or type(link).__name__ == "AuthenticationError" for link in chain):
+        return (
+            "it refused our token: set RAY_AUTH_MODE=token and give the cluster's token in "
+            "RAY_AUTH_TOKEN or ~/.ray/auth_token"
+        )
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -120,6 +120,7 @@ class _Driver:
         self.workdir = f"firstpatch-fleet-{fleet_id}"
         self.flights: dict[Any, _Flight] = {}
         self.seen: dict[str, dict[str, str]] = {}
+        self.killed = False  # a task ended without its own cleanup: its clone may be left behind
 
     def run(self, targets: Sequence[FleetTarget]) -> FleetState:
         self.seen = self.ledger.scanned([target.name for target in targets], self.configuration)
@@ -141,7 +142,8 @@ class _Driver:
                 self.ledger.end(self.fleet_id, FleetState.ABORTED)
             raise
         finally:
-            self._clean_nodes()
+            if self.killed:
+                self._clean_nodes()
         return FleetState.FINISHED
 
     def _capacity(self) -> int:
@@ -195,6 +197,7 @@ class _Driver:
         for ref, flight in list(self.flights.items()):
             if now >= flight.deadline:
                 self.ray.cancel(ref, force=True)
+                self.killed = True
                 del self.flights[ref]
                 self._settle(flight, Failed(f"timed out after {flight.timeout:g} s; its worker was killed"))
 
@@ -210,6 +213,7 @@ class _Driver:
             return Failed(f"internal error: {type(cause).__name__}: {cause}")
         except errors.RayError as exc:
             # The worker or its node died (Ray's own OOM killer, a lost node) past Ray's retries.
+            self.killed = True
             lines = str(exc).strip().splitlines()
             return Failed(f"its worker died: {lines[0] if lines else type(exc).__name__}")
         return outcome
@@ -245,6 +249,7 @@ class _Driver:
     def _stop(self) -> None:
         """Kill every task in flight; they are pending again for the next run."""
         positions = [flight.position for flight in self.flights.values()]
+        self.killed = self.killed or bool(self.flights)
         for ref in self.flights:
             with suppress(self.ray.exceptions.RayError):
                 self.ray.cancel(ref, force=True)
