@@ -17,7 +17,8 @@ from firstpatch.advisories.findings import audit
 from firstpatch.advisories.interface import AdvisorySource
 from firstpatch.advisories.reachability import ProjectUses, judge
 from firstpatch.advisories.snapshot import SnapshotSource
-from firstpatch.model import Component, Ecosystem, Exploitation, Finding, Skipped
+from firstpatch.advisories.symbols import AffectedSymbols
+from firstpatch.model import Advisory, Component, Ecosystem, Exploitation, Finding, Skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,13 @@ def known_vulnerabilities(
     store = AdvisoryStore.existing(db_url or default_url())
     try:
         source: AdvisorySource
-        if store is not None and store.has_records():
-            source, described, warnings = store.source(), f"advisory store {store.url}", store.stale()
+        covered = store.ecosystems() if store is not None else frozenset()
+        if store is not None and covered:
+            source = LayeredSource(store.source(), SnapshotSource(), covered)
+            described = (
+                f"advisory store {store.url} ({', '.join(sorted(covered))}; others from the shipped snapshot)"
+            )
+            warnings = store.stale()
         else:
             source, described, warnings = SnapshotSource(), "advisory snapshot shipped with firstpatch", ()
         result = audit(components, source)
@@ -52,6 +58,25 @@ def known_vulnerabilities(
     finally:
         if store is not None:
             store.close()
+
+
+class LayeredSource(AdvisorySource):
+    """The store for the ecosystems it has records of, the shipped snapshot for the others."""
+
+    def __init__(self, store: AdvisorySource, fallback: AdvisorySource, covered: frozenset[str]) -> None:
+        self.store, self.fallback, self.covered = store, fallback, covered
+
+    def _for(self, ecosystem: Ecosystem) -> AdvisorySource:
+        return self.store if ecosystem.value in self.covered else self.fallback
+
+    def prefetch(self, keys: Iterable[tuple[Ecosystem, str]]) -> None:
+        self.store.prefetch([key for key in keys if key[0].value in self.covered])
+
+    def for_package(self, ecosystem: Ecosystem, name: str) -> Sequence[Advisory]:
+        return self._for(ecosystem).for_package(ecosystem, name)
+
+    def affected_symbols(self, advisory_id: str) -> tuple[AffectedSymbols, ...]:
+        return self.store.affected_symbols(advisory_id)
 
 
 def cves(findings: Iterable[Finding]) -> set[str]:

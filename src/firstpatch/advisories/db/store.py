@@ -108,9 +108,11 @@ class AdvisoryStore:
             for row in rows
         )
 
-    def has_records(self) -> bool:
-        """Whether any OSV records were imported (KEV and EPSS alone do not replace the snapshot)."""
-        return any(source.name.startswith("osv:") and source.records for source in self.status())
+    def ecosystems(self) -> frozenset[str]:
+        """The ecosystems with imported OSV records (KEV and EPSS alone replace no snapshot)."""
+        return frozenset(
+            s.name.removeprefix("osv:") for s in self.status() if s.name.startswith("osv:") and s.records
+        )
 
     def stale(self, now: datetime | None = None) -> tuple[str, ...]:
         """A warning for each source older than a week."""
