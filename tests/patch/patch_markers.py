@@ -4,7 +4,8 @@
     run(f"ping {host}")  # step: run(
 
 `# sink: <cwe> <text>` marks the sink: on that line, the innermost call whose source starts
-with <text> when <text> ends in "(", else the outermost expression starting with <text>.
+with <text> when <text> ends in "(", the assignment statement when it ends in "=", else the
+outermost expression starting with <text>.
 `# step: <text>` adds a trace step, found the same way, before the sink.
 `# expect: no fix -- <why>` says that no fixer may change the file. Positions are taken with
 the standard `ast` module, independently of the libcst code under test, and converted to the
@@ -49,9 +50,13 @@ def locate(path: str, source: str, line: int, text: str) -> Location:
     # `text(`: the innermost call starting so (the sink call, not a method chained onto it);
     # any other text: the outermost expression (a whole returned f-string or concatenation).
     call = text.endswith("(")
-    best: tuple[tuple[int, int], ast.expr] | None = None
+    assignment = text.endswith("=")  # `name =`: the whole assignment statement
+    kinds: type[ast.AST] | tuple[type[ast.AST], ...] = (ast.Assign, ast.AugAssign) if assignment else ast.expr
+    best: tuple[tuple[int, int], ast.expr | ast.stmt] | None = None
     for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.expr) or node.lineno != line or node.end_lineno is None:
+        if not isinstance(node, kinds) or not isinstance(node, ast.expr | ast.stmt):
+            continue
+        if node.lineno != line or node.end_lineno is None:
             continue
         if call and not isinstance(node, ast.Call):
             continue

@@ -31,6 +31,18 @@ def test_one_fixer_per_cwe_family() -> None:
         89: "SqlFixer",
         94: "CodeFixer",
         502: "DeserializationFixer",
+        643: "XPathFixer",
+        90: "LdapFixer",
+        611: "XxeFixer",
+        601: "RedirectFixer",
+        918: "SsrfFixer",
+        1336: "TemplateFixer",
+        117: "LogFixer",
+        328: "HashFixer",
+        330: "RandomFixer",
+        614: "CookieFixer",
+        1004: "CookieFixer",
+        295: "TlsFixer",
     }
 
 

@@ -15,14 +15,25 @@ from types import MappingProxyType
 from firstpatch.model import Finding, FindingKind
 from firstpatch.patch.code import CodeFixer
 from firstpatch.patch.command import CommandFixer
+from firstpatch.patch.cookies import CookieFixer
 from firstpatch.patch.deserialization import DeserializationFixer
 from firstpatch.patch.diff import unified_diff
+from firstpatch.patch.hashing import HashFixer
 from firstpatch.patch.interface import FileChange, Fix, Fixer, PatchError, ProposedPatch, Reader
+from firstpatch.patch.ldap import LdapFixer
+from firstpatch.patch.log import LogFixer
 from firstpatch.patch.path import PathFixer
+from firstpatch.patch.randomness import RandomFixer
+from firstpatch.patch.redirect import RedirectFixer
 from firstpatch.patch.sql import SqlFixer
+from firstpatch.patch.ssrf import SsrfFixer
+from firstpatch.patch.template import TemplateFixer
+from firstpatch.patch.tls import TlsFixer
 from firstpatch.patch.tree import reader
 from firstpatch.patch.verify import Rescan, verify
+from firstpatch.patch.xpath import XPathFixer
 from firstpatch.patch.xss import XssFixer
+from firstpatch.patch.xxe import XxeFixer
 
 # The one table of fixers, by the CWE each one fixes.
 FIXERS: Mapping[int, Fixer] = MappingProxyType(
@@ -35,6 +46,17 @@ FIXERS: Mapping[int, Fixer] = MappingProxyType(
             CodeFixer(),
             DeserializationFixer(),
             XssFixer(),
+            XPathFixer(),
+            LdapFixer(),
+            XxeFixer(),
+            RedirectFixer(),
+            SsrfFixer(),
+            TemplateFixer(),
+            LogFixer(),
+            HashFixer(),
+            RandomFixer(),
+            CookieFixer(),
+            TlsFixer(),
         )
         for cwe in fixer.cwes
     }

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from firstpatch.model import Finding
+from firstpatch.model import Finding, Location
 from firstpatch.patch._edit import Editor
 from firstpatch.patch._source import SourceFile
 from firstpatch.patch.interface import FileChange, Fix, Fixer, Reader
@@ -133,3 +133,16 @@ def rebound_between(source: SourceFile, node: cst.CSTNode, start: cst.CSTNode, e
             if binding in source.positions and first < source.start(binding) < last:
                 return True
     return False
+
+
+def set_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    """`call` with `name=value`: the existing keyword's value replaced, or the keyword added."""
+    found = keyword(call, name)
+    if found is not None:
+        return call.with_changes(args=[a.with_changes(value=value) if a is found else a for a in call.args])
+    return with_arg(call, keyword_arg(name, value))
+
+
+def calls_in(source: SourceFile, location: Location) -> list[cst.Call]:
+    """The calls spanning exactly `location`, innermost first."""
+    return source.nodes_at(location, cst.Call)

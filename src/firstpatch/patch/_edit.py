@@ -112,15 +112,38 @@ class Editor:
     # -- output ----------------------------------------------------------------------------
 
     def render(self) -> str:
-        module = self.source.module.visit(_Apply(self._replace, self._before, self._after))
+        edited = {*self._replace, *self._before, *self._after}
+        # Only the way down to an edited node needs visiting: the rest of the tree is kept as is.
+        on_the_way = {ancestor for node in edited for ancestor in self.source.ancestors(node)} | edited
+        module = self.source.module.visit(_Apply(self._replace, self._before, self._after, on_the_way))
         for module_name, obj in self._add:
             module = add_import(module, module_name, obj)
-        if self._remove:
+        # libcst's visitor re-resolves every name in the module (seconds for a large file):
+        # run it only for an import this file's own scopes say the edits left unused.
+        unused = [(name, obj) for name, obj in self._remove if self._left_unused(name, obj)]
+        if unused:
             context = CodemodContext()
-            for module_name, obj in self._remove:
+            for module_name, obj in unused:
                 RemoveImportsVisitor.remove_unused_import(context, module_name, obj)
             module = _no_blank_start(RemoveImportsVisitor(context).transform_module(module), module)
         return module.code
+
+    def _left_unused(self, module: str, obj: str | None) -> bool:
+        """Every use of what `import module` / `from module import obj` binds lies inside a
+        node the edits replace."""
+        bound = obj if obj is not None else module.split(".", maxsplit=1)[0]
+        body = self.source.module.body
+        scope = self.source.scope(body[0]) if body else None
+        if scope is None:
+            return False
+        for assignment in scope.assignments[bound]:
+            for access in assignment.references:
+                node = access.node
+                if node not in self._replace and not any(
+                    a in self._replace for a in self.source.ancestors(node)
+                ):
+                    return False
+        return True
 
 
 def _no_blank_start(module: cst.Module, before: cst.Module) -> cst.Module:
@@ -142,9 +165,14 @@ class _Apply(cst.CSTTransformer):
         replace: dict[cst.CSTNode, cst.CSTNode],
         before: dict[cst.CSTNode, list[cst.BaseStatement]],
         after: dict[cst.CSTNode, list[cst.BaseStatement]],
+        on_the_way: set[cst.CSTNode],
     ) -> None:
         super().__init__()
         self._replace, self._before, self._after = replace, before, after
+        self._on_the_way = on_the_way
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node in self._on_the_way
 
     def on_leave(
         self, original_node: CSTNodeT, updated_node: CSTNodeT

@@ -14,6 +14,7 @@ stand for: then there is no fix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from sqlglot.errors import SqlglotError
 from firstpatch.model import Finding
 from firstpatch.patch._base import CodemodFixer, argument, finish, rebound_between, with_arg
 from firstpatch.patch._edit import Editor
+from firstpatch.patch._naming import value_name
 from firstpatch.patch._source import SourceFile
 from firstpatch.patch._strings import Built, Part, Text, Value, decompose, fstring, string_literal
 from firstpatch.patch.interface import Fix, Reader
@@ -40,6 +42,8 @@ _DRIVERS: dict[str, tuple[str, str]] = {
     "MySQLdb": ("%s", "mysql"),
     "mysql.connector": ("%s", "mysql"),
     "aiomysql": ("%s", "mysql"),
+    # Django's cursors take `%s` whatever the database, and translate it for SQLite.
+    "django.db": ("%s", "postgres"),
 }
 _PARAMS_KEYWORDS = ("parameters", "params", "args", "vars", "seq_of_parameters")
 _EXECUTES = frozenset({"execute", "executemany", "executescript"})
@@ -66,14 +70,22 @@ class SqlFixer(CodemodFixer):
         if call is None or not isinstance(call.func, cst.Attribute):
             return None
         method = call.func.attr.value
-        query_arg = argument(call, 0, "sql", "operation", "query")
-        if method not in ("execute", "executemany") or query_arg is None:
+        query_arg = argument(call, 0, "sql", "operation", "query", "raw_query", "statement")
+        if method not in ("execute", "executemany", "raw") or query_arg is None:
             return None
         params_arg = argument(call, 1, *_PARAMS_KEYWORDS)
         if method == "executemany" and params_arg is None:
             return None
 
         query = query_arg.value
+        text_call, text_holder = _sqlalchemy_text(source, query)
+        if text_call is not None:
+            if params_arg is not None or method != "execute":
+                return None
+            text_arg = argument(text_call, 0, "text")
+            if text_arg is None:
+                return None
+            query = text_arg.value
         assign: cst.Assign | None = None
         built = decompose(query)
         if built is None and isinstance(query, cst.Name):
@@ -87,6 +99,10 @@ class SqlFixer(CodemodFixer):
             return None
 
         editor = Editor(source)
+        if text_call is not None:
+            return _named(source, editor, call, query_arg, text_call, text_holder, assign, built)
+        if method == "raw" and not editor.imports_module("django"):
+            return None
         style = _paramstyle(editor, built)
         if style is None:
             return None
@@ -115,10 +131,14 @@ class SqlFixer(CodemodFixer):
         else:
             call_new = with_arg(call_new, cst.Arg(params))
         editor.replace(call, call_new)
-        bound = [part for slot in values for part in slot.parts if isinstance(part, Value)]
-        names = ", ".join(f"`{source.code(part.expression)}`" for part in bound)
-        what = "a query parameter" if len(bound) == 1 else "query parameters"
-        return finish(f"Bind {names} as {what} instead of pasting into the SQL text", editor)
+        return finish(_describe(source, values), editor)
+
+
+def _describe(source: SourceFile, slots: Sequence[_Slot]) -> str:
+    bound = [part for slot in slots for part in slot.parts if isinstance(part, Value)]
+    names = ", ".join(f"`{source.code(part.expression)}`" for part in bound)
+    what = "a query parameter" if len(bound) == 1 else "query parameters"
+    return f"Bind {names} as {what} instead of pasting into the SQL text"
 
 
 def _executed_elsewhere(source: SourceFile, variable: cst.Name, call: cst.Call) -> bool:
@@ -356,3 +376,70 @@ def _parameters(
 
 def _tuple(values: Sequence[cst.BaseExpression]) -> cst.Tuple:
     return cst.Tuple([cst.Element(value) for value in values])
+
+
+# What SQLAlchemy's text() reads as a bind parameter; `\\:` keeps such a colon literal.
+_BIND_LIKE = re.compile(r"(?<![:\w\\]):(?=\w)")
+_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+
+
+def _sqlalchemy_text(
+    source: SourceFile, node: cst.BaseExpression
+) -> tuple[cst.Call | None, cst.Assign | None]:
+    """The SQLAlchemy `text(...)` call the statement is, inline or held in a local variable
+    assigned once (with that assignment)."""
+    holder = source.single_assignment(node) if isinstance(node, cst.Name) else None
+    candidate = holder.value if holder is not None else node
+    if isinstance(candidate, cst.Call) and source.qualified_names(candidate.func) & _TEXT:
+        return candidate, holder
+    return None, None
+
+
+def _named(
+    source: SourceFile,
+    editor: Editor,
+    call: cst.Call,
+    query_arg: cst.Arg,
+    text_call: cst.Call,
+    holder: cst.Assign | None,
+    assign: cst.Assign | None,
+    built: Built,
+) -> Fix | None:
+    """SQLAlchemy: `text()` with `:name` bind parameters, their values as a dict after it."""
+    pieces = _scan(built.parts, existing=None)
+    if pieces is None or not _values_bindable(pieces, "postgres"):
+        return None
+    slots = [piece for piece in pieces if isinstance(piece, _Slot)]
+    names: list[str] = []
+    for slot in slots:
+        value = slot.parts[0] if len(slot.parts) == 1 else None
+        expression = value.expression if isinstance(value, Value) else cst.Name("param")
+        names.append(value_name(expression, set(names), "param"))
+    rendered = iter(names)
+    sql = "".join(
+        f":{next(rendered)}" if isinstance(piece, _Slot) else _BIND_LIKE.sub(r"\\:", piece)
+        for piece in pieces
+    )
+    values = _parameters(source, call, "execute", slots, None, built.quote)
+    if not isinstance(values, cst.Tuple):
+        return None
+    mapping = cst.Dict(
+        [
+            cst.DictElement(string_literal(name), element.value)
+            for name, element in zip(names, values.elements, strict=True)
+        ]
+    )
+    literal = string_literal(sql, built.quote)
+    text_arg = text_call.args[0]
+    new_text = text_call.with_changes(args=[text_arg.with_changes(value=literal), *text_call.args[1:]])
+    if assign is not None:
+        editor.replace(assign, assign.with_changes(value=literal))
+    elif holder is not None:
+        editor.replace(text_call, new_text)
+    new_call = call
+    if holder is None and assign is None:
+        new_call = call.with_changes(
+            args=[arg.with_changes(value=new_text) if arg is query_arg else arg for arg in call.args]
+        )
+    editor.replace(call, with_arg(new_call, cst.Arg(mapping)))
+    return finish(_describe(source, slots).replace("query parameter", "bind parameter"), editor)

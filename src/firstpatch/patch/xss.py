@@ -17,6 +17,7 @@ import libcst as cst
 
 from firstpatch.model import Finding
 from firstpatch.patch._base import CodemodFixer, callee, finish
+from firstpatch.patch._builders import assigned
 from firstpatch.patch._edit import Editor
 from firstpatch.patch._source import SourceFile
 from firstpatch.patch._strings import NUMERIC_SPEC, Built, Value, decompose, is_text
@@ -102,26 +103,10 @@ def _builders(source: SourceFile, finding: Finding) -> list[Built]:
             if built is not None:
                 return [built]
             if isinstance(candidate, cst.Name):
-                found = [b for b in map(decompose, _assigned(source, candidate)) if b is not None]
+                found = [b for b in map(decompose, assigned(source, candidate)) if b is not None]
                 if found:
                     return found
     return []
-
-
-def _assigned(source: SourceFile, name: cst.Name) -> list[cst.BaseExpression]:
-    """Every value assigned (`=` or `+=`) to the variable `name` in its function."""
-    if source.function_of(name) is None:
-        return []
-    values: list[cst.BaseExpression] = []
-    for binding in source.bindings(name):
-        parent = source.parents.get(binding)
-        if isinstance(parent, cst.AssignTarget):
-            assign = source.parents.get(parent)
-            if isinstance(assign, cst.Assign):
-                values.append(assign.value)
-        elif isinstance(parent, cst.AugAssign) and isinstance(parent.operator, cst.AddAssign):
-            values.append(parent.value)
-    return values
 
 
 def _safe(source: SourceFile, value: Value) -> bool:
