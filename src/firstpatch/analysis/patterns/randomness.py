@@ -211,7 +211,7 @@ class _SecretFlow(ForwardFlow):
     def on_call(self, call: ast.Call, env: Env) -> None:
         func = call.func
         method = func.attr if isinstance(func, ast.Attribute) else None
-        if self._generator(call) in ("random.shuffle", "random.Random().shuffle") and call.args:
+        if (self._generator(call) or "").endswith(".shuffle") and call.args:
             shuffled = call.args[0]
             if isinstance(shuffled, ast.Name):  # shuffle() draws in place
                 env[shuffled.id] = env.get(shuffled.id, NOTHING) | {call}
