@@ -19,6 +19,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from packaging.version import Version
 
@@ -312,28 +313,22 @@ def compiled(affected: Affected) -> _Entry:
     return entry
 
 
-def _version_only(key: VersionKey) -> _Sortable:
-    return _Sortable(key)
-
-
-class _Sortable:
-    __slots__ = ("key",)
-
-    def __init__(self, key: VersionKey) -> None:
-        self.key = key
-
-    def __lt__(self, other: _Sortable) -> bool:
-        return bool(self.key < other.key)
+def _version_only(key: VersionKey) -> Any:
+    """Keys sort by themselves (every key of a scheme orders against the others)."""
+    return key
 
 
 def _unique_sorted(items: list[tuple[VersionKey, str]]) -> list[tuple[VersionKey, str]]:
-    """Ascending by version, each version once (its first spelling)."""
-    ordered = sorted(enumerate(items), key=lambda pair: (_Sortable(pair[1][0]), pair[0]))
+    """Ascending by version, each version once (its first spelling: the sort is stable)."""
     unique: list[tuple[VersionKey, str]] = []
-    for _, item in ordered:
+    for item in sorted(items, key=_first):
         if not unique or unique[-1][0] != item[0]:
             unique.append(item)
     return unique
+
+
+def _first(item: tuple[VersionKey, str]) -> Any:
+    return item[0]
 
 
 def clear_caches() -> None:
