@@ -2,8 +2,10 @@
 hard-coded credentials and TLS verification turned off.
 
 Each rule is a checker function in the module of its family, registered with its id, CWE,
-severity and confidence; its docstring is its documentation page. `check_module` runs them over
-one parsed module; `pattern_findings` turns the hits of many modules into findings.
+severity and confidence; its docstring is its documentation page. What the rules know about
+names lives in `vocabulary`, the def-use walk inside one function in `localflow`. `check_module`
+runs the rules over one parsed module (test code is skipped); `pattern_findings` turns the hits
+of many modules into findings.
 """
 
 from firstpatch.analysis.interface import Rule

@@ -73,9 +73,12 @@ def weak_random(context: ModuleContext) -> Iterator[Hit]:
     is followed inside its function through assignments, f-strings, `str()`, slicing, joins and
     containers, and through same-module helpers whose return value is such a value. It becomes a
     secret when it is stored into a session (or a mapping or attribute whose name says session,
-    token, secret, password, key, nonce, salt, otp, cookie, csrf or remember), set as a cookie
-    value, passed as a keyword argument with such a name, assigned to such a variable, or
-    returned from a function whose name says token, secret, password or key. One report per
+    token, secret, password, nonce, salt, otp, cookie, csrf or remember, or a qualified key such
+    as `api_key` or `session_key` but not `cache_key`), set as a cookie value, passed as a
+    keyword argument with such a name, assigned to such a variable, or returned from a function
+    whose name says it makes one (`generate_token`, `new_password`, `generate_key`, but not
+    `pick_key`). Session entries named as preferences (`session["theme"]`) or descriptions
+    (`expiry_time`) are not secrets. One report per
     value, at the first place it becomes a secret. Random numbers for games, sampling, shuffling
     and retry jitter are not reported, nor is test code.
 
