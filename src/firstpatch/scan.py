@@ -43,6 +43,7 @@ class SilentProgress:
 class ScanOptions:
     prove: bool = True
     patch: bool = True
+    install_deps: bool = False  # run the target in a cached environment with its own requirements
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +71,11 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
     code: Sequence[Finding] = analysis.findings
     if options.prove and code:
         stages.append("prove")
-        code = _prove(target.root, code, progress)
-    if options.patch and code:
-        stages.append("patch")
-        code = _patch(target.root, code, analyzer, progress)
+        drivers = _drivers(target.root, options)
+        code = _prove(target.root, code, drivers, progress)
+        if options.patch:
+            stages.append("patch")
+            code = _patch(target.root, code, analyzer, drivers, progress)
 
     run = Run(
         id=RunId(uuid.uuid4().hex),
@@ -89,9 +91,18 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
     return ScanOutcome(run, problems)
 
 
-def _prove(root: Path, findings: Sequence[Finding], progress: Progress) -> list[Finding]:
+def _drivers(root: Path, options: ScanOptions) -> dict[str, prove.Driver]:
+    """The prove drivers, running the target in its own environment when asked to install it."""
+    if not options.install_deps:
+        return prove.DRIVERS
+    return prove.drivers_for(prove.prepare(root).python)
+
+
+def _prove(
+    root: Path, findings: Sequence[Finding], drivers: dict[str, prove.Driver], progress: Progress
+) -> list[Finding]:
     progress.stage("prove", len(findings))
-    evidence = prove.prove(root, findings)
+    evidence = prove.prove(root, findings, drivers)
     proved = []
     for finding in findings:
         proved.append(replace(finding, evidence=evidence.get(finding.fingerprint)))
@@ -100,7 +111,11 @@ def _prove(root: Path, findings: Sequence[Finding], progress: Progress) -> list[
 
 
 def _patch(
-    root: Path, findings: Sequence[Finding], analyzer: TaintAnalyzer, progress: Progress
+    root: Path,
+    findings: Sequence[Finding],
+    analyzer: TaintAnalyzer,
+    drivers: dict[str, prove.Driver],
+    progress: Progress,
 ) -> list[Finding]:
     """A verified patch for each confirmed finding (only proof says a fix is needed)."""
     confirmed = [f for f in findings if f.evidence and f.evidence.status is ProofStatus.CONFIRMED]
@@ -113,7 +128,7 @@ def _patch(
     patched = []
     for finding in findings:
         proposed = patch.propose(root, finding) if finding.fingerprint in wanted else None
-        driver = prove.DRIVERS.get(finding.entry_point.framework) if finding.entry_point else None
+        driver = drivers.get(finding.entry_point.framework) if finding.entry_point else None
         if proposed is None or driver is None:
             patched.append(finding)
             continue

@@ -88,12 +88,36 @@ def scan(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not record the run in the database.")
     ] = False,
+    install_deps: Annotated[
+        bool,
+        typer.Option(
+            "--install-deps",
+            help="Install the target's declared requirements into a cached environment the sandbox runs in.",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(min=1, help="Analysis worker processes (default: every core; FIRSTPATCH_JOBS)."),
+    ] = None,
+    llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm", help="Let a configured language model triage, hunt and patch (see docs/agent.md)."
+        ),
+    ] = False,
+    llm_budget: Annotated[
+        str | None, typer.Option(help="With --llm: a budget in tokens and dollars, e.g. 200k,2usd.")
+    ] = None,
 ) -> None:
     """Scan a project: dependencies, code, proof, patches."""
+    import os
+
     from firstpatch.scan import ScanOptions
     from firstpatch.scan import scan as run_scan
 
-    options = ScanOptions(prove=not no_prove, patch=not no_patch and not no_prove)
+    if jobs is not None:
+        os.environ["FIRSTPATCH_JOBS"] = str(jobs)
+    options = ScanOptions(prove=not no_prove, patch=not no_patch and not no_prove, install_deps=install_deps)
     show_progress = stderr.is_terminal
     with Progress(
         SpinnerColumn(),
@@ -107,6 +131,8 @@ def scan(
     ) as bar:
         outcome = run_scan(path, options, RichProgress(bar))
     run = outcome.run
+    if llm:
+        run = _with_agent(run, llm_budget)
     if not no_store:
         _store(run, db)
     _write_report(run, format, output)
@@ -116,6 +142,18 @@ def scan(
     if outcome.input_errors:
         raise typer.Exit(ExitCode.USAGE)
     raise typer.Exit(_exit_code(run, fail_on))
+
+
+def _with_agent(run: Run, budget: str | None) -> Run:
+    """The run with what a configured model proposed and the sandbox proved; unchanged, with a
+    one-line note, when no model is configured."""
+    from firstpatch.agent import augment_run, parse_budget
+
+    outcome = augment_run(run, budget=parse_budget(budget) if budget else None)
+    if outcome is None:
+        stderr.print("firstpatch: no language model configured; `firstpatch agent` says how", highlight=False)
+        return run
+    return outcome.run
 
 
 def _exit_code(run: Run, fail_on: FailOn) -> ExitCode:
