@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from firstpatch.analysis.declared_types import collect_class_types
 from firstpatch.analysis.entrypoints import attach_routes
@@ -15,7 +16,8 @@ from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, load_catalog
 from firstpatch.analysis.parsing import ParseFailure, parse_module
-from firstpatch.analysis.program import Function, Module, Program, build_program, module_name
+from firstpatch.analysis.patterns import PATTERN_RULES, pattern_findings
+from firstpatch.analysis.program import MODULE_BODY, Function, Module, Program, build_program, module_name
 from firstpatch.analysis.rules import RULES, RULES_BY_CWE
 from firstpatch.analysis.solver import Solver, default_jobs
 from firstpatch.analysis.taint import Flow
@@ -48,7 +50,7 @@ class TaintAnalyzer(Analyzer):
         self.jobs = default_jobs() if jobs is None else jobs
 
     def rules(self) -> tuple[Rule, ...]:
-        return RULES
+        return (*RULES, *PATTERN_RULES)
 
     def analyze(self, target: Target) -> AnalysisResult:
         modules, skipped = _load_modules(target)
@@ -66,6 +68,8 @@ class TaintAnalyzer(Analyzer):
                 finding = _finding(flow, program, callers)
                 if finding is not None:
                     findings.setdefault(finding.fingerprint, finding)
+        for finding in _with_entry_points(pattern_findings(modules, self.catalog), program, callers):
+            findings.setdefault(finding.fingerprint, finding)
         ordered = sorted(findings.values(), key=lambda f: (f.location.path, f.location.line, f.rule_id))
         return AnalysisResult(tuple(ordered), (*target.skipped, *skipped, *too_deep), len(modules))
 
@@ -90,8 +94,9 @@ def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:
 def _entry_point(flow: Flow, program: Program, callers: dict[str, set[str]]) -> EntryPoint | None:
     """The route whose request the source reads (its own function, or the nearest caller), or
     the program itself when the input is its command line, environment or standard input."""
-    if flow.source.model.input in _PROGRAM_INPUTS:
-        function = program.functions.get(flow.source.function)
+    source = flow.source
+    if source.model.input in _PROGRAM_INPUTS:
+        function = program.functions.get(source.function)
         if function is not None:
             return EntryPoint(
                 framework="cli",
@@ -99,22 +104,28 @@ def _entry_point(flow: Flow, program: Program, callers: dict[str, set[str]]) -> 
                 location=location(function.module, function.node, whole_line=True),
                 route="",
                 methods=(),
-                input_kind=flow.source.model.input,
-                parameter=flow.source.parameter,
+                input_kind=source.model.input,
+                parameter=source.parameter,
             )
-    seen = {flow.source.function}
-    frontier: Iterable[str] = [flow.source.function]
+    routed = _routed_caller(source.function, program, callers)
+    return _route_entry(routed, source.model.input, source.parameter) if routed else None
+
+
+def _routed_caller(qualname: str, program: Program, callers: dict[str, set[str]]) -> Function | None:
+    """The function itself if it handles a route, else the nearest caller that does."""
+    seen = {qualname}
+    frontier: Iterable[str] = [qualname]
     while frontier:
-        routed = [program.functions[q] for q in sorted(frontier) if q in program.functions]
-        for function in routed:
-            if function.routes:
-                return _route_entry(function, flow)
+        for name in sorted(frontier):
+            function = program.functions.get(name)
+            if function is not None and function.routes:
+                return function
         frontier = sorted({c for q in frontier for c in callers.get(q, ()) if c not in seen})
         seen.update(frontier)
     return None
 
 
-def _route_entry(function: Function, flow: Flow) -> EntryPoint:
+def _route_entry(function: Function, input_kind: InputKind | None, parameter: str | None) -> EntryPoint:
     route = function.routes[0]
     return EntryPoint(
         framework=route.framework,
@@ -122,9 +133,31 @@ def _route_entry(function: Function, flow: Flow) -> EntryPoint:
         location=location(function.module, function.node, whole_line=True),
         route=route.rule,
         methods=route.methods,
-        input_kind=flow.source.model.input,
-        parameter=flow.source.parameter,
+        input_kind=input_kind,
+        parameter=parameter,
     )
+
+
+def _with_entry_points(
+    findings: list[Finding], program: Program, callers: dict[str, set[str]]
+) -> list[Finding]:
+    """Pattern findings (a weak hash, a cookie without flags) get the route that runs their code,
+    so that the prover can drive it."""
+    spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for qualname, function in program.functions.items():
+        node = function.node
+        spans[function.module.path].append((node.lineno, node.end_lineno or node.lineno, qualname))
+    located = []
+    for finding in findings:
+        line = finding.location.line
+        enclosing = [
+            (end - start, qualname)
+            for start, end, qualname in spans.get(finding.location.path, ())
+            if start <= line <= end and not qualname.endswith(MODULE_BODY)
+        ]
+        routed = _routed_caller(min(enclosing)[1], program, callers) if enclosing else None
+        located.append(replace(finding, entry_point=_route_entry(routed, None, None)) if routed else finding)
+    return located
 
 
 def _finding(flow: Flow, program: Program, callers: dict[str, set[str]]) -> Finding | None:
