@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ def test_a_suite_with_nothing_passing_cannot_vouch_for_a_patch(tmp_path: Path) -
     broken = {"test_app.py": "import missing_dependency_of_the_target\n\n\ndef test_one():\n    pass\n"}
     original = project(tmp_path / "original", broken)
     patched = project(tmp_path / "patched", broken)
-    check = _tests(original, patched, timeout=60, python=None)
+    check = _tests(run_suite(original, 60), patched, timeout=60, python=None)
     assert check is not None
     assert not check.passed
     assert check.detail.startswith("no test passed before the patch, so none can show a regression")
@@ -77,16 +78,36 @@ def test_a_suite_with_nothing_passing_cannot_vouch_for_a_patch(tmp_path: Path) -
 def test_test_files_without_tests_are_no_suite(tmp_path: Path) -> None:
     empty = {"test_helpers.py": "HELPER = 1\n"}
     original, patched = project(tmp_path / "a", empty), project(tmp_path / "b", empty)
-    assert _tests(original, patched, timeout=60, python=None) is None
+    assert _tests(run_suite(original, 60), patched, timeout=60, python=None) is None
 
 
 def test_a_regression_is_named_and_old_failures_are_not(tmp_path: Path) -> None:
     before = {"test_a.py": "def test_ok():\n    pass\n\n\ndef test_old():\n    assert False\n"}
     after = {"test_a.py": "def test_ok():\n    assert False\n\n\ndef test_old():\n    assert False\n"}
-    check = _tests(project(tmp_path / "a", before), project(tmp_path / "b", after), timeout=60, python=None)
+    baseline = run_suite(project(tmp_path / "a", before), 60)
+    check = _tests(baseline, project(tmp_path / "b", after), timeout=60, python=None)
     assert check is not None
     assert (check.passed, check.detail) == (False, "failing after the patch: test_a.py::test_ok")
-    check = _tests(project(tmp_path / "c", before), project(tmp_path / "d", before), timeout=60, python=None)
+    check = _tests(baseline, project(tmp_path / "d", before), timeout=60, python=None)
     assert check is not None
     assert check.passed
-    assert check.detail.endswith("; the 1 failing before the patch still fail")
+    assert "; the 1 failing before the patch still fail (sandbox: network: " in check.detail
+
+
+NETWORK = """import socket
+
+
+def test_only_loopback():
+    assert [name for _, name in socket.if_nameindex()] == ["lo"]
+"""
+
+
+def test_the_suite_runs_in_the_sandbox_without_network(tmp_path: Path) -> None:
+    result = run_suite(project(tmp_path, {"test_net.py": NETWORK}), timeout=60)
+    assert result.ran
+    assert "pids cgroup: yes" in result.isolation
+    assert len(socket.if_nameindex()) > 1  # the host has more than loopback
+    if result.isolation.startswith("network: network namespace") or "user+network" in result.isolation:
+        assert (result.passed, result.failed) == (1, frozenset())
+    else:  # a host that refuses namespaces: the suite sees the host's interfaces, and says so
+        assert result.failed == {"test_net.py::test_only_loopback"}

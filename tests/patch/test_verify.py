@@ -1,4 +1,8 @@
-"""`verify` end to end on copies of the demo, with the real Flask prove driver and analyser."""
+"""`verify` end to end on a copy of the demo, with the real Flask prove driver and analyser.
+
+Each demo finding is proposed and verified once (module-scoped), and the tests read the
+patches; the unpatched tree's scan and test run are computed once by `verify` itself.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from firstpatch.analysis.engine import TaintAnalyzer
-from firstpatch.model import Finding, PatchStatus
+from firstpatch.model import Finding, Patch, PatchStatus
 from firstpatch.patch import FileChange, ProposedPatch, propose, unified_diff, verify
 from firstpatch.prove import FlaskDriver
 from firstpatch.target import Target
@@ -22,16 +26,35 @@ def rescan(root: Path) -> tuple[Finding, ...]:
     return ANALYZER.analyze(Target.open(root)).findings
 
 
-FINDINGS = rescan(DEMO)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("verify") / "demo"
+    return shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    return shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("__pycache__"))
+@pytest.fixture(scope="module")
+def findings(demo: Path) -> tuple[Finding, ...]:
+    return rescan(demo)
 
 
-def finding(cwe: int) -> Finding:
-    return next(f for f in FINDINGS if f.cwe == cwe)
+@pytest.fixture(scope="module")
+def verified(demo: Path, findings: tuple[Finding, ...]) -> dict[str, tuple[ProposedPatch, Patch]]:
+    """Every demo finding's proposed patch and its verification, by fingerprint."""
+    before = {p: p.read_bytes() for p in demo.rglob("*") if p.is_file()}
+    results = {}
+    for finding in findings:
+        proposed = propose(demo, finding)
+        assert proposed is not None, finding
+        results[finding.fingerprint] = (
+            proposed,
+            verify(demo, finding, proposed, FlaskDriver(), rescan=rescan),
+        )
+    assert {p: p.read_bytes() for p in demo.rglob("*") if p.is_file()} == before  # root untouched
+    return results
+
+
+def finding_of(findings: tuple[Finding, ...], cwe: int) -> Finding:
+    return next(f for f in findings if f.cwe == cwe)
 
 
 def hand_patch(root: Path, path: str, old: str, new: str, description: str) -> ProposedPatch:
@@ -42,25 +65,21 @@ def hand_patch(root: Path, path: str, old: str, new: str, description: str) -> P
     return ProposedPatch(changes, unified_diff(changes), description)
 
 
-@pytest.mark.parametrize("cwe", sorted({f.cwe for f in FINDINGS if f.cwe is not None}))
-def test_each_demo_fix_is_verified(cwe: int, demo: Path) -> None:
-    target = finding(cwe)
-    proposed = propose(demo, target)
-    assert proposed is not None
-    before = {p: p.read_bytes() for p in demo.rglob("*") if p.is_file()}
-
-    patch = verify(demo, target, proposed, FlaskDriver(), rescan=rescan)
-
-    assert [check.name for check in patch.checks] == ["reproducer", "rescan", "tests"]
-    assert all(check.passed for check in patch.checks), patch.checks
-    assert patch.status is PatchStatus.VERIFIED
-    assert patch.diff == proposed.diff
-    assert patch.files == proposed.files
-    assert {p: p.read_bytes() for p in demo.rglob("*") if p.is_file()} == before  # root untouched
+def test_each_demo_fix_is_verified(
+    findings: tuple[Finding, ...], verified: dict[str, tuple[ProposedPatch, Patch]]
+) -> None:
+    assert {f.cwe for f in findings} == {22, 78, 79, 89, 94, 502}
+    for finding in findings:
+        proposed, patch = verified[finding.fingerprint]
+        assert [check.name for check in patch.checks] == ["reproducer", "rescan", "tests"], finding
+        assert all(check.passed for check in patch.checks), (finding.location, patch.checks)
+        assert patch.status is PatchStatus.VERIFIED
+        assert (patch.diff, patch.files) == (proposed.diff, proposed.files)
+        assert "(sandbox: network: " in patch.checks[2].detail
 
 
-def test_a_patch_that_does_not_fix_stays_unverified(demo: Path) -> None:
-    target = finding(79)
+def test_a_patch_that_does_not_fix_stays_unverified(demo: Path, findings: tuple[Finding, ...]) -> None:
+    target = finding_of(findings, 79)
     cosmetic = hand_patch(
         demo,
         "app.py",
@@ -78,8 +97,8 @@ def test_a_patch_that_does_not_fix_stays_unverified(demo: Path) -> None:
     assert checks["tests"].passed
 
 
-def test_a_patch_that_breaks_a_test_names_the_test(demo: Path) -> None:
-    target = finding(79)
+def test_a_patch_that_breaks_a_test_names_the_test(demo: Path, findings: tuple[Finding, ...]) -> None:
+    target = finding_of(findings, 79)
     rude = hand_patch(
         demo,
         "app.py",
@@ -87,19 +106,10 @@ def test_a_patch_that_breaks_a_test_names_the_test(demo: Path) -> None:
         'return f"<h1>Go away {escape(name)}!</h1>"',
         "Escape",
     )
-    patch = verify(demo, target, rude, FlaskDriver(), rescan=rescan)
+    patch = verify(demo, target, rude, FlaskDriver())
     checks = {check.name: check for check in patch.checks}
     assert patch.status is PatchStatus.UNVERIFIED
+    assert [check.name for check in patch.checks] == ["reproducer", "tests"]  # no scanner, no rescan
     assert checks["reproducer"].passed
-    assert checks["rescan"].passed
     assert not checks["tests"].passed
     assert checks["tests"].detail == "failing after the patch: tests/test_app.py::test_hello_greets"
-
-
-def test_without_a_scanner_the_rescan_check_does_not_run(demo: Path) -> None:
-    target = finding(94)
-    proposed = propose(demo, target)
-    assert proposed is not None
-    patch = verify(demo, target, proposed, FlaskDriver())
-    assert [check.name for check in patch.checks] == ["reproducer", "tests"]
-    assert patch.status is PatchStatus.VERIFIED

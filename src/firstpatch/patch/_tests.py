@@ -1,22 +1,26 @@
-"""Running the target's own test suite, before and after a patch, in a child process.
+"""Running the target's own test suite, before and after a patch, in the prove sandbox.
 
-The suite runs on a copy, with a scrubbed environment, in its own session so that a timeout
-kills everything it started, and with its output going to a file of which only the tail is
-read. Which tests failed is read from pytest's short summary (`-rfE`).
+The suite runs on a copy, through `prove.isolated.run_isolated`: its own session and pids
+cgroup, no network but loopback, the sandbox's rlimits, a scrubbed environment, killed with
+everything it started at the timeout. Its output goes to a file of which only the tail is
+read; which tests failed is read from pytest's short summary (`-rfE`).
+
+With firstpatch's own interpreter, pytest's plugin autoloading is off: the plugins installed
+there are firstpatch's (hypothesis alone takes seconds to import), not the target's. A target
+environment (`python=`) loads its own plugins as its developers' runs do.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from firstpatch.prove.isolated import run_isolated
+from firstpatch.prove.sandbox import Limits
 from firstpatch.target import SKIPPED_DIRS
 
 _SUMMARY = re.compile(r"^(?:FAILED|ERROR) (?P<test>\S.*?)(?: - .*)?$", re.MULTILINE)
@@ -25,6 +29,8 @@ _TAIL_BYTES = 1024 * 1024
 # pytest's exit codes: 0 all passed, 1 some failed, 2 interrupted (collection errors too),
 # 5 nothing collected; 3 and 4 are pytest's own failures.
 _RAN = frozenset({0, 1, 5})
+# A test run is a whole program: more files and processes than one request needs.
+_LIMITS = Limits(cpu_seconds=600, open_files=1024, processes=256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,7 @@ class SuiteResult:
     detail: str  # pytest's last line, or why the suite did not run
     passed: int = 0
     collected: bool = True  # False when pytest found no test to run
+    isolation: str = ""  # what contained the run (network namespace, pids cgroup)
 
 
 def has_tests(root: Path) -> bool:
@@ -57,28 +64,24 @@ def run_suite(tree: Path, timeout: float, python: str | None = None) -> SuiteRes
     command.append("--continue-on-collection-errors")
     with tempfile.TemporaryDirectory(prefix="firstpatch-tests-") as scratch:
         output_path = Path(scratch) / "output"
+        env = _environment(Path(scratch))
+        if python is None:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         with output_path.open("wb") as output:
-            process = subprocess.Popen(
-                command,
-                cwd=tree,
-                env=_environment(Path(scratch)),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                code = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(process)
-                return SuiteResult(False, frozenset(), f"the tests did not finish within {timeout:g} s")
+            run = run_isolated(command, cwd=tree, env=env, timeout=timeout, output=output, limits=_LIMITS)
+        if run.returncode is None:
+            return SuiteResult(False, frozenset(), f"the tests did not finish within {timeout:g} s")
+        code = run.returncode
         text = _tail(output_path)
     failed = frozenset(match["test"] for match in _SUMMARY.finditer(text))
     last = next((line for line in reversed(text.splitlines()) if line.strip()), "")
     if code in _RAN or (code == 2 and failed):
         passed = _PASSED.search(last)
-        return SuiteResult(True, failed, last.strip("= "), int(passed[1]) if passed else 0, code != 5)
-    return SuiteResult(False, failed, f"pytest exited with status {code}: {last.strip('= ')}")
+        count = int(passed[1]) if passed else 0
+        return SuiteResult(True, failed, last.strip("= "), count, code != 5, run.isolation)
+    return SuiteResult(
+        False, failed, f"pytest exited with status {code}: {last.strip('= ')}", 0, True, run.isolation
+    )
 
 
 def _environment(home: Path) -> dict[str, str]:
@@ -94,12 +97,6 @@ def _environment(home: Path) -> dict[str, str]:
     if "SYSTEMROOT" in os.environ:  # Windows cannot start Python without it
         env["SYSTEMROOT"] = os.environ["SYSTEMROOT"]
     return env
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 def _tail(path: Path) -> str:

@@ -3,6 +3,8 @@ root, copied to a temporary folder, and changed only in that copy."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -52,6 +54,22 @@ def _read(base: Path, relative: str) -> str | None:
         return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def tree_state(root: Path) -> str:
+    """A digest of every file's path, size and modification time under `root` (tool folders
+    left out, as copies leave them out): equal digests mean the same tree, for caching."""
+    digest = hashlib.sha256()
+    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not _NOT_COPIED(directory, [d]))
+        for name in sorted(filenames):
+            path = Path(directory, name)
+            try:
+                stat = path.lstat()
+            except OSError:
+                continue
+            digest.update(f"{path.relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def copy_tree(root: Path, destination: Path) -> Path:

@@ -15,17 +15,19 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar, cast
 
 from firstpatch.model import Check, Finding, Patch, PatchStatus, ProofStatus
-from firstpatch.patch._tests import has_tests, run_suite
+from firstpatch.patch._tests import SuiteResult, has_tests, run_suite
 from firstpatch.patch.interface import ProposedPatch
-from firstpatch.patch.tree import copy_tree, write_changes
+from firstpatch.patch.tree import copy_tree, tree_state, write_changes
 from firstpatch.prove.interface import Driver, ProveError
 
 # A scanner: the code findings in a tree (the integrator passes the analyser).
 Rescan = Callable[[Path], Sequence[Finding]]
 DEFAULT_TEST_TIMEOUT = 300.0
 _LISTED = 5  # how many test ids or findings a check's detail names
+T = TypeVar("T")
 
 
 def verify(
@@ -45,15 +47,16 @@ def verify(
     PatchError when the tree no longer holds the text the patch was made from."""
     root = root.resolve()
     checks: list[Check] = []
+    state = tree_state(root)
     with tempfile.TemporaryDirectory(prefix="firstpatch-verify-") as scratch:
         patched = copy_tree(root, Path(scratch) / "patched")
         write_changes(patched, proposed.changes)
         checks.append(_reproducer(driver, patched, finding))
         if rescan is not None:
-            checks.append(_rescan(rescan, root, patched, finding))
+            known = _known_findings(rescan, root, state)
+            checks.append(_rescan(rescan, known, patched, finding))
         if has_tests(root):
-            original = copy_tree(root, Path(scratch) / "original")
-            tests = _tests(original, patched, test_timeout, python)
+            tests = _tests(_suite_before(root, state, test_timeout, python), patched, test_timeout, python)
             if tests is not None:
                 checks.append(tests)
     passed = bool(checks) and all(check.passed for check in checks)
@@ -83,8 +86,33 @@ def _reproducer(driver: Driver, patched: Path, finding: Finding) -> Check:
             return Check("reproducer", False, f"could not be re-run after the patch: {evidence.reason}")
 
 
-def _rescan(rescan: Rescan, root: Path, patched: Path, finding: Finding) -> Check:
-    known = {other.fingerprint for other in rescan(root)}
+# What the unpatched tree gives, once per tree state: every finding of a scan is verified
+# against the same baseline, and rescanning or re-testing it for each would multiply the work.
+_BASELINES: dict[tuple[object, ...], object] = {}
+_BASELINES_KEPT = 16
+
+
+def _baseline(key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    if key not in _BASELINES:
+        if len(_BASELINES) >= _BASELINES_KEPT:
+            _BASELINES.pop(next(iter(_BASELINES)))
+        _BASELINES[key] = compute()
+    return cast(T, _BASELINES[key])
+
+
+def _known_findings(rescan: Rescan, root: Path, state: str) -> frozenset[str]:
+    return _baseline(("rescan", rescan, root, state), lambda: frozenset(f.fingerprint for f in rescan(root)))
+
+
+def _suite_before(root: Path, state: str, timeout: float, python: str | None) -> SuiteResult:
+    def run() -> SuiteResult:
+        with tempfile.TemporaryDirectory(prefix="firstpatch-baseline-") as scratch:
+            return run_suite(copy_tree(root, Path(scratch) / "original"), timeout, python)
+
+    return _baseline(("tests", root, state, timeout, python), run)
+
+
+def _rescan(rescan: Rescan, known: frozenset[str], patched: Path, finding: Finding) -> Check:
     after = rescan(patched)
     if any(other.fingerprint == finding.fingerprint for other in after):
         return Check("rescan", False, "the finding is still reported after the patch")
@@ -95,8 +123,7 @@ def _rescan(rescan: Rescan, root: Path, patched: Path, finding: Finding) -> Chec
     return Check("rescan", True, "the finding is gone and no new one appeared")
 
 
-def _tests(original: Path, patched: Path, timeout: float, python: str | None) -> Check | None:
-    before = run_suite(original, timeout, python)
+def _tests(before: SuiteResult, patched: Path, timeout: float, python: str | None) -> Check | None:
     if before.ran and not before.collected:
         return None  # test files, but nothing pytest runs: there is no suite to check
     if not before.ran:
@@ -112,8 +139,8 @@ def _tests(original: Path, patched: Path, timeout: float, python: str | None) ->
     if regressions:
         named = ", ".join(regressions[:_LISTED]) + (" and more" if len(regressions) > _LISTED else "")
         return Check("tests", False, f"failing after the patch: {named}")
+    sandbox = f" (sandbox: {after.isolation})" if after.isolation else ""
     if before.failed:
-        return Check(
-            "tests", True, f"{after.detail}; the {len(before.failed)} failing before the patch still fail"
-        )
-    return Check("tests", True, after.detail)
+        still = f"the {len(before.failed)} failing before the patch still fail"
+        return Check("tests", True, f"{after.detail}; {still}{sandbox}")
+    return Check("tests", True, after.detail + sandbox)
