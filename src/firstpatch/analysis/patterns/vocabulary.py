@@ -258,8 +258,14 @@ def describes(identifier: str) -> bool:
 
 
 def names_session_store(identifier: str) -> bool:
-    """Whether a mapping or attribute is a session store (`session`, `request.session`)."""
-    return "session" in words(identifier) or identifier.lower() in ("sessions", "cookies")
+    """Whether a mapping or attribute is a session store (`session`, `request.session`, and
+    compounds the splitter keeps whole: `mysession`, `usersessions`)."""
+    return any(
+        part.endswith(("session", "sessions")) for part in words(identifier)
+    ) or identifier.lower() in (
+        "sessions",
+        "cookies",
+    )
 
 
 # Credential values that are not credentials.
