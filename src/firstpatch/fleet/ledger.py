@@ -223,19 +223,46 @@ class FleetLedger:
             finished=_now(),
         )
 
-    def remember(self, target: str, revision: str, configuration: str, run_id: str) -> None:
-        """That `configuration` scanned `target` at `revision` into `run_id`; kept once."""
-        row = ScannedRow(
-            target=target, revision=revision, configuration=configuration, run_id=run_id, scanned=_now()
-        )
+    def scanned_into(
+        self, fleet_id: str, position: int, target: str, revision: str, configuration: str, run_id: str
+    ) -> None:
+        """A task done: its run saved, and that `configuration` has scanned `target` at
+        `revision` (kept once), in one transaction."""
         try:
-            with self._session("record a scanned revision") as session:
-                if session.get(ScannedRow, (target, revision, configuration)) is None:
-                    session.add(row)
+            self._scanned_into(fleet_id, position, target, revision, configuration, run_id, record=True)
         except StoreError as exc:
-            # Another fleet recorded the same scan between the look and the insert.
+            # Another fleet recorded the same scan between the look and the insert: it is kept.
             if not isinstance(exc.__cause__, IntegrityError):
                 raise
+            self._scanned_into(fleet_id, position, target, revision, configuration, run_id, record=False)
+
+    def _scanned_into(
+        self,
+        fleet_id: str,
+        position: int,
+        target: str,
+        revision: str,
+        configuration: str,
+        run_id: str,
+        *,
+        record: bool,
+    ) -> None:
+        with self._session("record a finished task") as session:
+            if record and session.get(ScannedRow, (target, revision, configuration)) is None:
+                session.add(
+                    ScannedRow(
+                        target=target,
+                        revision=revision,
+                        configuration=configuration,
+                        run_id=run_id,
+                        scanned=_now(),
+                    )
+                )
+            session.execute(
+                update(FleetTaskRow)
+                .where(FleetTaskRow.fleet_run_id == fleet_id, FleetTaskRow.position == position)
+                .values(state=TaskState.DONE, revision=revision, run_id=run_id, reason=None, finished=_now())
+            )
 
     def requeue(self, fleet_id: str, positions: Sequence[int]) -> None:
         """Tasks that were running when the fleet stopped: pending again, for a re-run to resume."""

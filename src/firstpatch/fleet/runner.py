@@ -223,8 +223,9 @@ class _Driver:
         match outcome:
             case Scanned(revision=revision, run=run):
                 self._save(run)
-                self.ledger.remember(name, revision, self.configuration, run.id)
-                self.ledger.settle(self.fleet_id, flight.position, TaskState.DONE, revision, run.id)
+                self.ledger.scanned_into(
+                    self.fleet_id, flight.position, name, revision, self.configuration, run.id
+                )
                 count = len(run.findings)
                 self.observer.settled(flight.target, TaskState.DONE, f"{count} finding{'s' * (count != 1)}")
             case Unchanged(revision=revision):
