@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -93,6 +94,9 @@ def scan(
     url = db or default_url()
     try:
         with ray_cluster(ray_address, workers) as cluster:
+            # After ray.init, which sets a SIGTERM handler that exits at once: a service manager
+            # or a CI runner stopping the fleet gets the same clean stop as Ctrl-C.
+            signal.signal(signal.SIGTERM, _interrupt)
             stderr.print(f"fleet: {len(listed.targets)} targets on {cluster.description}", highlight=False)
             with _progress() as bar:
                 observer = _BarObserver(bar, len(listed.targets))
@@ -124,6 +128,10 @@ def status(
         print(json.dumps(_document(found), indent=2))
     else:
         _print_status(found)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 class _BarObserver:
