@@ -3,12 +3,14 @@ revision with data in it, down and up again, and by several workers at once."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from store_samples import APPEARS, DEPENDENCY, DISAPPEARS, PERSISTS, RUN_1, T0, TARGET, day, run
@@ -16,7 +18,7 @@ from store_samples import APPEARS, DEPENDENCY, DISAPPEARS, PERSISTS, RUN_1, T0, 
 from firstpatch.model import RunId, Severity, to_json
 from firstpatch.model.serialize import finding_payload
 from firstpatch.store import FindingStatus, SqlStore, sqlite_url
-from firstpatch.store.migrate import current_revision, downgrade, head_revision, upgrade
+from firstpatch.store.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
 from firstpatch.store.tables import Base
 
 TABLES = {"alembic_version", "projects", "runs", "findings", "run_findings", "finding_events"}
@@ -208,3 +210,15 @@ def test_workers_opening_a_new_database_at_once_migrate_it_once(db_url: str, eng
         assert current_revision(connection) == "0002"
     with SqlStore(db_url) as store:
         assert {r.id for r in store.runs(TARGET)} == {f"worker-{n}" for n in range(6)}
+
+
+def test_the_migrations_render_as_sql_for_a_new_postgresql_store() -> None:
+    # `alembic upgrade --sql` for a DBA: compiled without a server, and without the data step.
+    config = alembic_config()
+    config.set_main_option("sqlalchemy.url", "postgresql://scanner@db.internal/firstpatch")
+    config.output_buffer = io.StringIO()
+    command.upgrade(config, "head", sql=True)
+    ddl = config.output_buffer.getvalue()
+    assert "CREATE TABLE finding_events" in ddl
+    assert "ALTER TABLE findings ALTER COLUMN opened_at SET NOT NULL" in ddl
+    assert "UPDATE alembic_version SET version_num='0002'" in ddl

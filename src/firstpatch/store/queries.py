@@ -212,6 +212,14 @@ def window(
     )
 
 
+def acceptances_due(session: Session, now: datetime) -> bool:
+    """Whether any accepted risk's last day is before `now`'s date."""
+    query = select(FindingRow.id).where(
+        FindingRow.status == FindingStatus.ACCEPTED_RISK.value, FindingRow.accepted_until < now.date()
+    )
+    return session.scalars(query.limit(1)).first() is not None
+
+
 def events(session: Session, target: str, fingerprint: str) -> list[LifecycleEvent]:
     query = (
         select(EventRow)

@@ -227,6 +227,13 @@ class SqlStore(Store):
 
     def expire_acceptances(self, now: datetime | None = None) -> Sequence[LifecycleEvent]:
         moment = _moment(now)
+        # Looked for first in a read: a write transaction would queue every dashboard read
+        # behind a save in progress (SQLite locks the whole file for writing).
+        due = self._read(
+            "cannot read risk acceptances", lambda session: queries.acceptances_due(session, moment)
+        )
+        if not due:
+            return []
         return self._write(
             "cannot expire risk acceptances", lambda session: expire_acceptances(session, moment)
         )
