@@ -1,7 +1,8 @@
 """One fleet target, scanned inside a Ray worker: the function Ray runs, and what it returns.
 
-It runs the same pipeline as `firstpatch scan` (`firstpatch.scan.scan`) and returns the run as
-data; the driver alone writes to the store. A failure that is the target's (missing, not a
+A folder, a clone or an SBOM goes through the pipeline of `firstpatch scan`
+(`firstpatch.scan.scan`), a root filesystem through `fleet.installed`; the run comes back as
+data, and the driver alone writes to the store. A failure that is the target's (missing, not a
 project, a clone refused, too slow, too big) comes back as `Failed` with its reason. A clone
 that failed for a transient reason is raised instead, so that Ray's retry policy runs the task
 again; anything else raised is a bug, which the driver records with its type.
