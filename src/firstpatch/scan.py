@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from firstpatch import __version__, inventory, patch, prove
-from firstpatch.advisories.findings import audit
-from firstpatch.advisories.snapshot import SnapshotSource
+from firstpatch.advisories.assess import known_vulnerabilities
 from firstpatch.analysis.engine import TaintAnalyzer
 from firstpatch.errors import TargetError
 from firstpatch.model import Finding, ProofStatus, Run, RunId, Skipped
@@ -44,12 +43,14 @@ class ScanOptions:
     prove: bool = True
     patch: bool = True
     install_deps: bool = False  # run the target in a cached environment with its own requirements
+    db: str | None = None  # the store whose advisory data to use (else the shipped snapshot)
 
 
 @dataclass(frozen=True, slots=True)
 class ScanOutcome:
     run: Run
     input_errors: tuple[Skipped, ...]  # manifest lines that could not be read: the inventory is incomplete
+    warnings: tuple[str, ...] = ()  # e.g. advisory data older than a week
 
 
 def scan(path: str | Path, options: ScanOptions, progress: Progress | None = None) -> ScanOutcome:
@@ -61,7 +62,7 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
     progress.stage("inventory")
     components, problems = inventory.collect(target)
     progress.stage("known vulnerabilities")
-    known = audit(components, SnapshotSource())
+    known = known_vulnerabilities(components, target.root, options.db)
     progress.stage("analysis")
     analyzer = TaintAnalyzer()
     analysis = analyzer.analyze(target)
@@ -88,7 +89,7 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
         skipped=(*problems, *known.skipped, *analysis.skipped),
         stages=(*stages, "rank"),
     )
-    return ScanOutcome(run, problems)
+    return ScanOutcome(run, problems, known.warnings)
 
 
 def _drivers(root: Path, options: ScanOptions) -> dict[str, prove.Driver]:

@@ -108,6 +108,18 @@ def scan(
     llm_budget: Annotated[
         str | None, typer.Option(help="With --llm: a budget in tokens and dollars, e.g. 200k,2usd.")
     ] = None,
+    only_fixable: Annotated[
+        bool, typer.Option("--only-fixable", help="Report only findings that have a fix or a patch.")
+    ] = False,
+    min_risk: Annotated[
+        float | None, typer.Option(min=0, max=10, help="Report only findings at or above this risk (0-10).")
+    ] = None,
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ignore file with reasons and expiry dates (default: .firstpatch-ignore.yaml/.toml)."
+        ),
+    ] = None,
 ) -> None:
     """Scan a project: dependencies, code, proof, patches."""
     import os
@@ -117,7 +129,9 @@ def scan(
 
     if jobs is not None:
         os.environ["FIRSTPATCH_JOBS"] = str(jobs)
-    options = ScanOptions(prove=not no_prove, patch=not no_patch and not no_prove, install_deps=install_deps)
+    options = ScanOptions(
+        prove=not no_prove, patch=not no_patch and not no_prove, install_deps=install_deps, db=db
+    )
     show_progress = stderr.is_terminal
     with Progress(
         SpinnerColumn(),
@@ -134,7 +148,10 @@ def scan(
     if llm:
         run = _with_agent(run, llm_budget)
     if not no_store:
-        _store(run, db)
+        _store(run, db)  # the store keeps every finding; the filters below shape the report only
+    for warning in outcome.warnings:
+        print(f"firstpatch: warning: {warning}", file=sys.stderr)
+    run = _filtered(run, ignore_file, only_fixable, min_risk)
     _write_report(run, format, output)
     for problem in outcome.input_errors:
         where = f"{problem.path}:{problem.line}" if problem.line else problem.path
@@ -142,6 +159,24 @@ def scan(
     if outcome.input_errors:
         raise typer.Exit(ExitCode.USAGE)
     raise typer.Exit(_exit_code(run, fail_on))
+
+
+def _filtered(run: Run, ignore_file: Path | None, only_fixable: bool, min_risk: float | None) -> Run:
+    from firstpatch.advisories.ignore import apply_ignores, find_ignore_file, load_ignore_file
+    from firstpatch.advisories.ignore import min_risk as keep_min_risk
+    from firstpatch.advisories.ignore import only_fixable as keep_fixable
+
+    ignore_path = ignore_file or find_ignore_file(Path(run.target))
+    if ignore_path is not None:
+        filtered = apply_ignores(run, load_ignore_file(ignore_path))
+        run = filtered.run
+        for note in filtered.notes:
+            print(f"firstpatch: {note}", file=sys.stderr)
+    if only_fixable:
+        run = keep_fixable(run)
+    if min_risk is not None:
+        run = keep_min_risk(run, min_risk)
+    return run
 
 
 def _with_agent(run: Run, budget: str | None) -> Run:
