@@ -1,4 +1,6 @@
-"""`firstpatch fix PATH --deps [--apply]`: the smallest safe upgrade of vulnerable pins.
+"""`firstpatch fix PATH [--apply] [--branch NAME] [--interactive] [--output DIR]`: verified code
+patches (`firstpatch.patch.console`); `firstpatch fix PATH --deps [--apply]`: the smallest safe
+upgrade of vulnerable pins.
 
 The command gathers `FileEdit`s from each kind of fix asked for, shows them as one unified diff,
 writes them (each file atomically) only with `--apply`, and then scans again to show which
@@ -14,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 
-from firstpatch.cli.app import app, error, write_atomically
+from firstpatch.cli.app import app, write_atomically
 
 if TYPE_CHECKING:
     from firstpatch.advisories.upgrade import FileEdit, UpgradePlan
@@ -49,11 +52,32 @@ def fix(
     db: Annotated[
         str | None, typer.Option(help="Database URL with the advisory data (default: FIRSTPATCH_DB).")
     ] = None,
+    # Code fixes (without --deps): firstpatch.patch.console does the work.
+    force: Annotated[
+        bool, typer.Option("--force", help="Code: --apply even with uncommitted changes in the tree.")
+    ] = False,
+    branch: Annotated[
+        str | None, typer.Option(help="Code: commit each verified patch on this new git branch.")
+    ] = None,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", "-i", help="Code: ask before taking each patch.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Code: write a .patch file per finding here.")
+    ] = None,
+    stored: Annotated[
+        bool, typer.Option("--stored", help="Code: use the newest stored run of PATH instead of scanning.")
+    ] = False,
 ) -> None:
-    """Show, and with --apply write, the fixes firstpatch can make."""
+    """Show, and with --apply write, the fixes firstpatch can make: code patches, or with --deps pins."""
     if not deps:
-        error("choose what to fix: --deps (dependency pins); code fixes are not available from `fix` yet")
-        raise typer.Exit(2)
+        from firstpatch.patch.console import fix_code
+        from firstpatch.patch.fixes import FixOptions
+
+        options = FixOptions(apply=apply, force=force, branch=branch, output=output)
+        console = Console(highlight=False)
+        fix_code(path, options, stored=stored, db=db, console=console, interactive=interactive)
+        return
     root = path.resolve()
     before_findings: set[str] = set()
     edits: list[FileEdit] = []
