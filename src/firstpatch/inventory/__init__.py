@@ -8,6 +8,7 @@ filesystems are not files of a project: `environment_components` and `rootfs_com
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -147,7 +148,7 @@ def _fold_ranges(components: list[Component]) -> list[Component]:
 
 
 def _folder_key(component: Component, location: Location) -> tuple[str, str, str]:
-    return (component.ecosystem, component.name, str(PurePosixPath(location.path).parent))
+    return (component.ecosystem, component.name, posixpath.dirname(location.path))
 
 
 def _head(path: Path) -> str:

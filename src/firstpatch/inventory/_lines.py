@@ -83,12 +83,6 @@ def toml_table(header: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*\[{{1,2}}\s*{re.escape(header)}\s*\]{{1,2}}\s*(?:#.*)?$", re.MULTILINE)
 
 
-def toml_assignment(key: str, value: str | None = None) -> re.Pattern[str]:
-    """A TOML line `key = ...` (bare or quoted key), optionally with a given string value."""
-    rest = r"\s*=" + (rf"\s*[\"']{re.escape(value)}[\"']" if value is not None else "")
-    return re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?{rest}", re.MULTILINE)
-
-
 def _json_string(value: str) -> str:
     # Written the way JSON writers write it: only quotes and backslashes escaped.
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -8,6 +8,7 @@ A component without a version (a git, URL or path dependency) gets a purl withou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from packageurl import PackageURL
@@ -59,13 +60,10 @@ def component(
     if ecosystem is Ecosystem.PYPI:
         return pypi_component(name, version, location, dev=dev, direct=direct)
     namespace, short = _split(ecosystem, name)
-    purl = PackageURL(
-        type=PURL_TYPES[ecosystem],
-        namespace=namespace,
-        name=short,
-        version=purl_version if purl_version is not None and version is not None else version,
-        qualifiers=dict(qualifiers) if qualifiers else None,
-    ).to_string()
+    written = purl_version if purl_version is not None and version is not None else version
+    purl = purl_string(
+        PURL_TYPES[ecosystem], namespace, short, written, tuple(sorted((qualifiers or {}).items()))
+    )
     return Component(
         purl=purl,
         name=name,
@@ -75,6 +73,20 @@ def component(
         direct=direct,
         dev=dev,
     )
+
+
+@functools.lru_cache(maxsize=65536)
+def purl_string(
+    purl_type: str,
+    namespace: str | None,
+    name: str,
+    version: str | None,
+    qualifiers: tuple[tuple[str, str], ...],
+) -> str:
+    """A purl's canonical text; cached, since an organisation's lockfiles repeat the same packages."""
+    return PackageURL(
+        type=purl_type, namespace=namespace, name=name, version=version, qualifiers=dict(qualifiers) or None
+    ).to_string()
 
 
 def _split(ecosystem: Ecosystem, name: str) -> tuple[str | None, str]:

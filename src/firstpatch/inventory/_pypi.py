@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from packageurl import PackageURL
@@ -42,8 +43,7 @@ def pypi_component(
     name: str, version: str | None, location: Location, *, dev: bool = False, direct: bool = True
 ) -> Component:
     """A PyPI component with its PEP 503 name and its purl (with the version when known)."""
-    normalised = canonicalize_name(name)
-    purl = PackageURL(type="pypi", name=normalised, version=version).to_string()
+    normalised, purl = _identity(name, version)
     return Component(
         purl=purl,
         name=normalised,
@@ -53,3 +53,10 @@ def pypi_component(
         direct=direct,
         dev=dev,
     )
+
+
+@functools.lru_cache(maxsize=65536)
+def _identity(name: str, version: str | None) -> tuple[str, str]:
+    """The PEP 503 name and the purl; cached, since the same pins recur across a tree."""
+    normalised = canonicalize_name(name)
+    return normalised, PackageURL(type="pypi", name=normalised, version=version).to_string()

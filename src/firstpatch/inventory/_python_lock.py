@@ -7,6 +7,7 @@ parsed by `PyprojectParser`, never executed.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from firstpatch.inventory._lines import Lines, toml_assignment, toml_table
+from firstpatch.inventory._lines import Lines, toml_table
 from firstpatch.inventory._load import load_toml
 from firstpatch.inventory.interface import Reader
 from firstpatch.inventory.pyproject import PyprojectParser
@@ -46,18 +47,27 @@ def declared_in_pyproject(read: Reader | None, lock_path: str) -> Declared | Non
     return Declared(runtime, dev)
 
 
+_NAME_LINE = re.compile(r"""^\s*name\s*=\s*["']([^"'\n]*)["']""", re.MULTILINE)
+
+
 def package_lines(lines: Lines, table: str, names: list[str]) -> list[int]:
-    """The line of each `[[table]]` entry's `name = "..."`, in order (its header when not found)."""
-    header = toml_table(table)
+    """The line of each `[[table]]` entry's `name = "..."`, in order (its header when not found).
+
+    Two passes over the text, whatever the number of entries: the headers, then the name lines.
+    """
+    headers = [lines.line_of(m.start()) for m in toml_table(table).finditer(lines.text)]
+    named = [(lines.line_of(m.start()), m.group(1)) for m in _NAME_LINE.finditer(lines.text)]
+    starts = [line for line, _ in named]
     out = []
-    start = 1
-    for name in names:
-        found = lines.find(header, start)
-        if not found:
+    for index, name in enumerate(names):
+        if index >= len(headers):
             out.append(0)
             continue
-        start = found + 1
-        out.append(lines.find(toml_assignment("name", name), found) or found)
+        header = headers[index]
+        end = headers[index + 1] if index + 1 < len(headers) else len(lines.text) + 1
+        at = bisect.bisect_left(starts, header)
+        found = at < len(named) and named[at][0] < end and named[at][1] == name
+        out.append(named[at][0] if found else header)
     return out
 
 

@@ -80,7 +80,8 @@ class GoModParser(ManifestParser):
                     block = directive
                     continue
             try:
-                words = shlex.split(rest)
+                # Module paths are quoted only when unusual: split plainly unless a quote is there.
+                words = shlex.split(rest) if '"' in rest or "`" in rest else rest.split()
             except ValueError as exc:
                 problems.append(Skipped(path, f"unreadable {directive} line: {exc}", number))
                 continue
