@@ -17,6 +17,8 @@ left out.
 
 Benign replay: for each verified patch, a request with a plain value ("hello") for the finding's
 input is sent to its route before and after the patch, in the sandbox; status and body must match.
+Compared only where the unpatched application answers it normally (no exception, status < 500)
+and the same way twice (a page with a fresh random token cannot be compared byte for byte).
 """
 
 from __future__ import annotations
@@ -112,8 +114,10 @@ def patch_and_verify(name: str, root: Path, finding: Finding) -> Outcome:
             normal = (
                 before is not None and before[2] is None and isinstance(before[0], int) and before[0] < 500
             )
-            # Only a request the unpatched application answered normally is a normal request.
-            outcome.benign_same = before == benign_answer(after, finding) if normal else None
+            # Only a request the unpatched application answered normally is a normal request, and
+            # only one it answers the same way twice (no random token in the page) can be compared.
+            stable = normal and before == benign_answer(root, finding)
+            outcome.benign_same = before == benign_answer(after, finding) if stable else None
     return outcome
 
 
