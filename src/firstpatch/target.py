@@ -15,7 +15,8 @@ from pathlib import Path
 from firstpatch.errors import TargetError
 from firstpatch.model import Skipped
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a Python source file larger than this is generated, not written
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # lockfiles of large monorepos reach tens of MiB
 
 # Folders that hold tools, caches or third-party copies rather than the project's own code.
 SKIPPED_DIRS = frozenset(
@@ -60,8 +61,11 @@ class Target:
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def files(self, suffixes: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> Iterator[Path]:
-        """Files under the root whose name ends in one of `suffixes` or equals one of `names`."""
+    def files(
+        self, suffixes: tuple[str, ...] = (), names: tuple[str, ...] = (), max_bytes: int = MAX_FILE_BYTES
+    ) -> Iterator[Path]:
+        """Files under the root whose name ends in one of `suffixes` or equals one of `names`,
+        up to `max_bytes` each (source files are capped tighter than lockfiles)."""
         for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
             here = Path(dirpath)
             dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
@@ -69,10 +73,10 @@ class Target:
                 if not (name in names or (suffixes and name.endswith(suffixes))):
                     continue
                 path = here / name
-                if self._admit(path):
+                if self._admit(path, max_bytes):
                     yield path
 
-    def _admit(self, path: Path) -> bool:
+    def _admit(self, path: Path, max_bytes: int) -> bool:
         rel = self.relative(path)
         if path.is_symlink():
             resolved = path.resolve()
@@ -84,8 +88,8 @@ class Target:
         except OSError as exc:
             self.skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
             return False
-        if size > MAX_FILE_BYTES:
-            self.skipped.append(Skipped(rel, f"larger than {MAX_FILE_BYTES // 1024} KiB"))
+        if size > max_bytes:
+            self.skipped.append(Skipped(rel, f"larger than {max_bytes // 1024} KiB"))
             return False
         return True
 

@@ -37,9 +37,15 @@ EXPECTED = {
 }
 
 
+def test_every_exported_name_resolves() -> None:
+    for name in firstpatch.report.__all__:
+        assert getattr(firstpatch.report, name) is not None, name
+
+
 def test_public_api_is_pinned() -> None:
     assert set(firstpatch.report.__all__) == {
         "DEFAULT_FORMAT",
+        "FORMATS",
         "REPORTERS",
         "CycloneDxReporter",
         "Deadline",

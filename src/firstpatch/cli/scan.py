@@ -20,7 +20,7 @@ from rich.progress import (
 from firstpatch.cli.app import app, error, stderr, write_atomically
 from firstpatch.errors import ExitCode
 from firstpatch.model import Run, Severity
-from firstpatch.report import DEFAULT_FORMAT, REPORTERS
+from firstpatch.report import DEFAULT_FORMAT, FORMATS
 
 if TYPE_CHECKING:
     # What the type checker sees (it cannot read members built at run time); the choices
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         HTML = "html"
 else:
     # One choice per registered reporter: a new reporter is a new `--format` without editing this file.
-    Format = enum.StrEnum("Format", {name.upper().replace("-", "_"): name for name in REPORTERS})
+    Format = enum.StrEnum("Format", {name.upper().replace("-", "_"): name for name in FORMATS})
 _DEFAULT_FORMAT = Format(DEFAULT_FORMAT)
 
 

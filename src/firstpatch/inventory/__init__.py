@@ -36,7 +36,7 @@ from firstpatch.inventory.sbom_spdx import SpdxParser
 from firstpatch.inventory.uv_lock import UvLockParser
 from firstpatch.inventory.yarn_lock import YarnLockParser
 from firstpatch.model import Component, Location, Skipped
-from firstpatch.target import Target
+from firstpatch.target import MAX_MANIFEST_BYTES, Target
 
 PARSERS: tuple[ManifestParser, ...] = (
     RequirementsParser(),
@@ -72,7 +72,10 @@ def collect(
 ) -> tuple[tuple[Component, ...], tuple[Skipped, ...]]:
     """Every component declared in the target, merged by purl and sorted by name, and the
     problems met in the manifests. Files the target itself refused stay in `target.skipped`."""
-    files = {target.relative(path): path for path in target.files(suffixes=_SUFFIXES, names=_NAMES)}
+    files = {
+        target.relative(path): path
+        for path in target.files(suffixes=_SUFFIXES, names=_NAMES, max_bytes=MAX_MANIFEST_BYTES)
+    }
     texts: dict[str, str | None] = {}
 
     def read(relative: str) -> str | None:
