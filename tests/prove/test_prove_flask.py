@@ -144,6 +144,7 @@ def test_public_api() -> None:
             "Driver",
             "Failure",
             "FlaskDriver",
+            "Interpreter",
             "Limits",
             "Observation",
             "Oracle",
@@ -155,11 +156,13 @@ def test_public_api() -> None:
             "TornadoDriver",
             "declared_requirements",
             "drivers_for",
+            "installed",
             "new_canary",
             "payloads_for",
             "prepare",
             "prove",
             "prove_in_scan",
+            "target_drivers",
         ]
     )
     assert set(firstpatch.prove.DRIVERS) == {"flask", "django", "fastapi", "aiohttp", "tornado", "cli"}

@@ -4,7 +4,11 @@
 (Flask, Django, FastAPI/Starlette, aiohttp, Tornado, command-line programs) and returns one
 `Evidence` per finding: confirmed (with the oracle event, a reproducer script and a curl command
 or command line), not-confirmed (with the payloads tried) or untestable (with why).
-`prove_in_scan` is what `firstpatch scan` calls, with the stage's options.
+The target runs under firstpatch's interpreter, or in its own environment: `target_drivers`
+(what `firstpatch scan` and `firstpatch prove` use) builds the drivers for `--install-deps` (a
+cached virtual environment with the target's requirements, created with the Python the project
+asks for or its code needs) and `--target-python PATH` (that interpreter, e.g. 3.12 for code
+written for it). `prove_in_scan` proves with them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from firstpatch.prove.cli import CliDriver
 from firstpatch.prove.environment import TargetEnvironment, declared_requirements, prepare
 from firstpatch.prove.flask import FlaskDriver
 from firstpatch.prove.interface import AuditRecord, Driver, Observation, Oracle, Payload, ProveError, Response
+from firstpatch.prove.interpreters import Interpreter, installed
 from firstpatch.prove.oracles import NO_DYNAMIC_ORACLE, ORACLES
 from firstpatch.prove.payloads import new_canary, payloads_for
 from firstpatch.prove.sandbox import ChildError, Failure, Limits, SandboxResult
@@ -53,15 +58,29 @@ def prove(
     return results
 
 
+def target_drivers(
+    root: Path, install_deps: bool = False, target_python: str | None = None, limits: Limits | None = None
+) -> dict[str, Driver]:
+    """The drivers for the target's environment.
+
+    With `install_deps`, the target's declared requirements are installed into a cached virtual
+    environment the sandbox runs in, created with `target_python` when given, else with the Python
+    the project asks for (.python-version, requires-python) or its code needs, when installed.
+    With `target_python` alone, the sandbox runs that interpreter with its own packages. With
+    neither, firstpatch's interpreter: a module the target imports but firstpatch's environment
+    lacks makes its findings untestable ("missing module X"). Raises ProveError when the
+    interpreter does not run or the environment cannot be built."""
+    python = prepare(root, python=target_python).python if install_deps else target_python
+    if python is None and limits is None:
+        return DRIVERS
+    return drivers_for(python, limits)
+
+
 def prove_in_scan(
-    root: Path, findings: Sequence[Finding], install_deps: bool = False
+    root: Path, findings: Sequence[Finding], install_deps: bool = False, target_python: str | None = None
 ) -> dict[Fingerprint, Evidence]:
-    """The prove stage of `firstpatch scan`: with `install_deps`, the target's declared
-    requirements are installed into a cached virtual environment the sandbox runs in; without
-    it, a module the target imports but firstpatch's environment lacks makes its findings
-    untestable ("missing module X")."""
-    python = prepare(root).python if install_deps else None
-    return prove(root, findings, drivers_for(python) if python else None)
+    """The prove stage of `firstpatch scan`, in the environment `target_drivers` describes."""
+    return prove(root, findings, target_drivers(root, install_deps, target_python))
 
 
 __all__ = [
@@ -77,6 +96,7 @@ __all__ = [
     "Driver",
     "Failure",
     "FlaskDriver",
+    "Interpreter",
     "Limits",
     "Observation",
     "Oracle",
@@ -88,9 +108,11 @@ __all__ = [
     "TornadoDriver",
     "declared_requirements",
     "drivers_for",
+    "installed",
     "new_canary",
     "payloads_for",
     "prepare",
     "prove",
     "prove_in_scan",
+    "target_drivers",
 ]

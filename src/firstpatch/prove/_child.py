@@ -1,4 +1,8 @@
-"""The sandbox child: `python -I -B -m firstpatch.prove._child`, job on stdin.
+"""The sandbox child, job on stdin; see `sandbox` for how it is started.
+
+The child side (this module and the modules it imports) uses only the standard library and
+imports its siblings relatively: the parent copies it into a private package that any supported
+interpreter (3.11 to 3.13) can load without firstpatch or its dependencies.
 
 Order matters: read the job, isolate (network namespace, rlimits), load the runner, install the
 audit hook, and only then let the runner import target code. Results go to the pipe named in
@@ -15,19 +19,19 @@ import sys
 import tempfile
 from typing import Any
 
-from firstpatch.prove import _isolate
-from firstpatch.prove._guard import Guard
-from firstpatch.prove._protocol import Json, encode
-from firstpatch.prove._sinks import Sinks
+from . import _isolate
+from ._guard import Guard
+from ._protocol import Json, encode
+from ._sinks import Sinks
 
 # Runners the job may name; nothing else is imported on the job's say-so.
 RUNNERS = {
-    "flask": "firstpatch.prove._flask_runner",
-    "django": "firstpatch.prove._django_runner",
-    "asgi": "firstpatch.prove._asgi_runner",
-    "aiohttp": "firstpatch.prove._aiohttp_runner",
-    "tornado": "firstpatch.prove._tornado_runner",
-    "cli": "firstpatch.prove._cli_runner",
+    "flask": "._flask_runner",
+    "django": "._django_runner",
+    "asgi": "._asgi_runner",
+    "aiohttp": "._aiohttp_runner",
+    "tornado": "._tornado_runner",
+    "cli": "._cli_runner",
 }
 
 
@@ -56,19 +60,20 @@ def main() -> int:
         limits["file_bytes"],
     )
     tempfile.tempdir = job["tmp"]
-    runner = importlib.import_module(RUNNERS[job["runner"]])
+    runner = importlib.import_module(RUNNERS[job["runner"]], __package__)
     guard = Guard(writable=(job["root"], job["tmp"]))
     guard.install()
     sinks = Sinks(guard)
     sinks.install()
     guard.on_watch(sinks.watch)
-    channel.send({"type": "isolation", "network": network, "limits_refused": list(refused)})
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    channel.send({"type": "isolation", "network": network, "limits_refused": list(refused), "python": python})
     runner.run(job, guard, channel)
     channel.send({"type": "done"})
     return 0
 
 
-if __name__ == "__main__":
+def run_and_exit() -> None:
     status = main()
     sys.stdout.flush()
     sys.stderr.flush()

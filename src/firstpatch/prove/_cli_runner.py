@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from firstpatch.prove import _runner
-from firstpatch.prove._guard import Guard
-from firstpatch.prove._protocol import Json
+from . import _runner
+from ._guard import Guard
+from ._protocol import Json
 
 MAX_OUTPUT = 64 * 1024
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from firstpatch.prove import _runner
-from firstpatch.prove._guard import Guard
-from firstpatch.prove._protocol import Json
+from . import _runner
+from ._guard import Guard
+from ._protocol import Json
 
 
 def load_app(root: str, locator: dict[str, Any]) -> Any:

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from firstpatch.prove._protocol import Json, safe
+from ._protocol import Json, safe
 
 SPAWN = frozenset(
     {"os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty"}

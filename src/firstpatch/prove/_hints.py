@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from firstpatch.analysis.parsing import ParsedModule, parse_module
 from firstpatch.model import Finding, InputKind
 
 _GETTERS = frozenset(
@@ -70,17 +71,26 @@ def read_hints(root: Path, finding: Finding) -> Hints:
     entry = finding.entry_point
     if entry is None or not entry.location.path.endswith(".py"):
         return NO_HINTS
-    path = root / entry.location.path
-    try:
-        if path.is_symlink() or path.stat().st_size > MAX_FILE:
-            return NO_HINTS
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError, RecursionError):
+    tree = parse_file(root / entry.location.path)
+    if tree is None:
         return NO_HINTS
     handler = _handler(tree, entry.location.line, entry.location.end_line)
     if handler is None:
         return NO_HINTS
     return _Reader(entry.input_kind, entry.parameter).read(handler)
+
+
+def parse_file(path: Path) -> ast.Module | None:
+    """The module at `path` as `ast`, read as text by the analysis's parser (which takes code
+    written for a newer Python than firstpatch's), or None when it cannot be read or parsed."""
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_FILE:
+            return None
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    parsed = parse_module(text, str(path))
+    return parsed.tree if isinstance(parsed, ParsedModule) else None
 
 
 def _handler(tree: ast.Module, line: int, end_line: int) -> ast.AST | None:

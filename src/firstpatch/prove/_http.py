@@ -11,7 +11,7 @@ import json
 import re
 import shlex
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from firstpatch.model import EntryPoint, InputKind
@@ -107,69 +107,118 @@ def _argument_text(body: bytes | None) -> str | None:
 
 def build_request(entry: EntryPoint, payload: Payload, hints: Hints = NO_HINTS) -> HttpRequest:
     """Place `payload` where the entry point reads its input, with the other inputs `hints` says
-    the path needs."""
-    kind = entry.input_kind or InputKind.QUERY
+    the path needs.
+
+    An entry point that names no input (a pattern finding: a weak hash of whatever the handler
+    reads) gets the payload in every input the handler looks up by name."""
     value = payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")
     value = hints.prefix + value
-    names = (entry.parameter,) if entry.parameter else (hints.names_for(kind) or LIKELY_NAMES)
-    path = fill_route(entry.route or "/", entry.parameter if kind is InputKind.PATH else None, value)
-    method = _method(entry, kind)
-    query: list[tuple[str, str]] = []
-    form: list[tuple[str, str]] = []
-    headers: list[tuple[str, str]] = []
-    cookies: list[tuple[str, str]] = []
-    body: bytes | None = None
-    if kind is InputKind.QUERY and hints.name_marker is not None and not entry.parameter:
-        query.append((value, hints.name_marker))
-    elif kind is InputKind.QUERY:
-        query += [(name, value) for name in names]
-    elif kind is InputKind.FORM and hints.name_marker is not None and not entry.parameter:
-        form.append((value, hints.name_marker))  # the payload is the field's name
-    elif kind is InputKind.FORM:
-        form += [(name, value) for name in names]
-    elif kind is InputKind.JSON:
-        extra = {f.name: f.value for f in hints.fields if f.kind is InputKind.JSON}
-        headers.append(("Content-Type", "application/json"))
-        body = json.dumps({**extra, **dict.fromkeys(names, value)}).encode("utf-8")
-    elif kind is InputKind.BODY:
-        headers.append(("Content-Type", payload.content_type))
-        body = hints.prefix.encode("utf-8") + (
-            payload.value if isinstance(payload.value, bytes) else payload.value.encode("utf-8")
-        )
-    elif kind is InputKind.COOKIE:
-        cookies += [(name, value) for name in names]
-    elif kind is InputKind.HEADER:
-        header_names = (entry.parameter,) if entry.parameter else (hints.names_for(kind) or LIKELY_HEADERS)
-        headers += [(name, _header_value(value)) for name in header_names]
-    elif kind is InputKind.FILE:
-        headers.append(("Content-Type", f"multipart/form-data; boundary={_BOUNDARY}"))
-        raw = payload.value if isinstance(payload.value, bytes) else payload.value.encode("utf-8")
-        body = _multipart(names, raw, payload.content_type)
+    if entry.input_kind is None and not entry.parameter:
+        placed = [(kind, names) for kind, names in hints.names.items() if kind in _HTTP_KINDS]
+        kinds = [kind for kind, _ in placed] or [InputKind.QUERY]
+    else:
+        kind = entry.input_kind or InputKind.QUERY
+        names = (entry.parameter,) if entry.parameter else (hints.names_for(kind) or _likely(kind))
+        placed, kinds = [(kind, names)], [kind]
+    route_value = value if InputKind.PATH in kinds else None
+    path = fill_route(entry.route or "/", entry.parameter if route_value is not None else None, value)
+    method = _method(entry, kinds)
+    parts = _Parts()
+    by_name = hints.name_marker is not None and not entry.parameter
+    for kind, names in placed or [(InputKind.QUERY, LIKELY_NAMES)]:
+        parts.place(kind, names, value, payload, hints, by_name)
     for extra_field in hints.fields:
         pair = (extra_field.name, extra_field.value)
         if extra_field.kind is InputKind.QUERY:
-            query.append(pair)
-        elif extra_field.kind is InputKind.FORM and body is None:
-            form.append(pair)
+            parts.query.append(pair)
+        elif extra_field.kind is InputKind.FORM and parts.body is None:
+            parts.form.append(pair)
         elif extra_field.kind is InputKind.HEADER:
-            headers.append((extra_field.name, _header_value(extra_field.value)))
+            parts.headers.append((extra_field.name, _header_value(extra_field.value)))
         elif extra_field.kind is InputKind.COOKIE:
-            cookies.append(pair)
-    if query:
-        path += ("&" if "?" in path else "?") + urlencode(query)
-    if form:
+            parts.cookies.append(pair)
+    if parts.query:
+        path += ("&" if "?" in path else "?") + urlencode(parts.query)
+    headers, body = parts.headers, parts.body
+    if parts.form:
         headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-        body = urlencode(form).encode("utf-8")
+        body = urlencode(parts.form).encode("utf-8")
         if method in ("GET", "HEAD"):
-            method = _method(entry, InputKind.FORM)
-    if cookies:
-        headers.append(("Cookie", "; ".join(f"{name}={_cookie_value(text)}" for name, text in cookies)))
+            method = _method(entry, [InputKind.FORM])
+    if parts.cookies:
+        headers.append(("Cookie", "; ".join(f"{name}={_cookie_value(text)}" for name, text in parts.cookies)))
     return HttpRequest(method, path, tuple(headers), body)
 
 
-def _method(entry: EntryPoint, kind: InputKind) -> str:
+_HTTP_KINDS = frozenset(
+    {
+        InputKind.QUERY,
+        InputKind.FORM,
+        InputKind.JSON,
+        InputKind.COOKIE,
+        InputKind.HEADER,
+        InputKind.BODY,
+        InputKind.FILE,
+        InputKind.PATH,
+    }
+)
+
+
+def _likely(kind: InputKind) -> tuple[str, ...]:
+    return LIKELY_HEADERS if kind is InputKind.HEADER else LIKELY_NAMES
+
+
+@dataclass
+class _Parts:
+    """The pieces of a request being assembled."""
+
+    query: list[tuple[str, str]] = field(default_factory=list)
+    form: list[tuple[str, str]] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    cookies: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes | None = None
+
+    def place(
+        self,
+        kind: InputKind,
+        names: tuple[str, ...],
+        value: str,
+        payload: Payload,
+        hints: Hints,
+        by_name: bool,
+    ) -> None:
+        """Put `value` in the inputs `names` of `kind` (a path parameter is already in the path);
+        `by_name`: the handler loops over field names, so the value is the name (`Hints`)."""
+        if kind is InputKind.QUERY and by_name and hints.name_marker is not None:
+            self.query.append((value, hints.name_marker))
+        elif kind is InputKind.QUERY:
+            self.query += [(name, value) for name in names]
+        elif kind is InputKind.FORM and by_name and hints.name_marker is not None:
+            self.form.append((value, hints.name_marker))  # the payload is the field's name
+        elif kind is InputKind.FORM:
+            self.form += [(name, value) for name in names]
+        elif kind is InputKind.JSON:
+            extra = {f.name: f.value for f in hints.fields if f.kind is InputKind.JSON}
+            self.headers.append(("Content-Type", "application/json"))
+            self.body = json.dumps({**extra, **dict.fromkeys(names, value)}).encode("utf-8")
+        elif kind is InputKind.BODY:
+            self.headers.append(("Content-Type", payload.content_type))
+            self.body = hints.prefix.encode("utf-8") + (
+                payload.value if isinstance(payload.value, bytes) else payload.value.encode("utf-8")
+            )
+        elif kind is InputKind.COOKIE:
+            self.cookies += [(name, value) for name in names]
+        elif kind is InputKind.HEADER:
+            self.headers += [(name, _header_value(value)) for name in names]
+        elif kind is InputKind.FILE:
+            self.headers.append(("Content-Type", f"multipart/form-data; boundary={_BOUNDARY}"))
+            raw = payload.value if isinstance(payload.value, bytes) else payload.value.encode("utf-8")
+            self.body = _multipart(names, raw, payload.content_type)
+
+
+def _method(entry: EntryPoint, kinds: list[InputKind]) -> str:
     methods = [method.upper() for method in entry.methods] or ["GET"]
-    if kind in (InputKind.FORM, InputKind.JSON, InputKind.BODY, InputKind.FILE):
+    if any(kind in (InputKind.FORM, InputKind.JSON, InputKind.BODY, InputKind.FILE) for kind in kinds):
         for preferred in ("POST", "PUT", "PATCH"):
             if preferred in methods:
                 return preferred

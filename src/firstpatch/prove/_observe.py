@@ -15,6 +15,7 @@ def observations(
     item: str,
     attempts: Sequence[tuple[Payload, object]] | Sequence[Payload],
     sink: Location | None = None,
+    steps: tuple[Location, ...] = (),
 ) -> list[Observation]:
     """One observation per request of `item`, in the order they were sent."""
     found: list[Observation] = []
@@ -26,11 +27,8 @@ def observations(
             continue
         attempt = attempts[index]
         payload = attempt[0] if isinstance(attempt, tuple) else attempt
-        found.append(
-            Observation(
-                payload, _records(message.get("records")), _response(message), _error(message), run.root, sink
-            )
-        )
+        records, response = _records(message.get("records")), _response(message)
+        found.append(Observation(payload, records, response, _error(message), run.root, sink, steps))
     return found
 
 

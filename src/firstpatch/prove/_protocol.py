@@ -3,7 +3,7 @@
 Parent → child: one job object on stdin. Child → parent: one JSON object per line on a
 dedicated pipe, because the target may print anything on stdout. Messages, in order:
 
-    {"type": "isolation", "network": ..., "limits": [...]}
+    {"type": "isolation", "network": ..., "limits_refused": [...], "python": "3.12.1"}
     {"type": "ready", "records": [...], ...}            the target started; runner-specific keys
     {"type": "begin", "item": id}                        one unit of work (a finding) starts
     {"type": "request", "item": id, ...}                 one observation

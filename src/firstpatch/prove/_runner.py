@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from firstpatch.prove._guard import Guard
-from firstpatch.prove._protocol import Json, safe
+from ._guard import Guard
+from ._protocol import Json, safe
 
 MAX_BODY = 64 * 1024
 MAX_HEADERS = 64

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType, ModuleType
 from typing import Any
 
-from firstpatch.prove._guard import Guard
+from ._guard import Guard
 
 WEAK_DIGESTS = frozenset({"md5", "sha1", "md4", "md2", "sha", "ripemd160", "md5-sha1"})
 RANDOM_METHODS = (

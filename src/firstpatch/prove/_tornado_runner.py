@@ -7,9 +7,9 @@ import asyncio
 import base64
 from typing import Any
 
-from firstpatch.prove import _runner
-from firstpatch.prove._guard import Guard
-from firstpatch.prove._protocol import Json
+from . import _runner
+from ._guard import Guard
+from ._protocol import Json
 
 
 def run(job: dict[str, Any], guard: Guard, channel: _runner.Channel) -> None:

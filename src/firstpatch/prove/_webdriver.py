@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from firstpatch.errors import TargetError
-from firstpatch.model import EntryPoint, Evidence, Finding, Fingerprint, ProofStatus
+from firstpatch.model import EntryPoint, Evidence, Finding, Fingerprint, Location, ProofStatus
 from firstpatch.prove import sandbox
 from firstpatch.prove._applocate import AppFinder, AppLocator
 from firstpatch.prove._hints import Hints, read_hints
@@ -180,7 +180,7 @@ class WebDriver(Driver):
                         else f"no route, and {locator.describe()} routes no {entry.function}"
                     )
                 elif plan.id in finished:
-                    seen = observations(run, plan.id, plan.attempts, plan.finding.location)
+                    seen = observations(run, plan.id, plan.attempts, *_where(plan.finding))
                     warm = ends.get(plan.id)
                     note = base_note + (
                         f"; {warm:.4f} s on the warm application" if isinstance(warm, float) else ""
@@ -190,7 +190,7 @@ class WebDriver(Driver):
             failed = next((plan for plan in pending if error is not None and plan.id == error.item), None)
             if error is not None and failed is not None:
                 # A payload sent before the failure may already have confirmed the finding.
-                seen = observations(run, failed.id, failed.attempts, failed.finding.location)
+                seen = observations(run, failed.id, failed.attempts, *_where(failed.finding))
                 partial = self._judge(root, locator, failed, seen, base_note) if seen else None
                 route = failed.finding.entry_point.route if failed.finding.entry_point else "?"
                 results[failed.finding.fingerprint] = (
@@ -244,6 +244,11 @@ class WebDriver(Driver):
         if refused:
             reason += f"; the sandbox refused: {refused}"
         return Evidence(ProofStatus.NOT_CONFIRMED, reason, log=log)
+
+
+def _where(finding: Finding) -> tuple[Location, tuple[Location, ...]]:
+    """The finding's sink, and the other places its trace names (call-site oracles read both)."""
+    return finding.location, tuple(step.location for step in finding.trace)
 
 
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")

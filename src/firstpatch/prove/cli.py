@@ -17,7 +17,7 @@ from pathlib import Path
 
 from firstpatch.model import EntryPoint, Finding, InputKind
 from firstpatch.prove._applocate import AppLocator, module_name
-from firstpatch.prove._hints import read_hints
+from firstpatch.prove._hints import parse_file, read_hints
 from firstpatch.prove._protocol import Json
 from firstpatch.prove._webdriver import Plan, WebDriver
 from firstpatch.prove.interface import Oracle
@@ -113,14 +113,7 @@ class _Shape:
 
 
 def _shape(path: Path) -> _Shape:
-    try:
-        tree = (
-            ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-            if path.stat().st_size < MAX_FILE
-            else None
-        )
-    except (OSError, SyntaxError, ValueError, RecursionError):
-        tree = None
+    tree = parse_file(path)
     if tree is None:
         return _Shape()
     positionals: list[str] = []

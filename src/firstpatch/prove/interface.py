@@ -77,6 +77,7 @@ class Observation:
     error: str | None  # the exception the target raised, as "Type: message"
     root: str  # the sandbox copy of the target, as the child saw it (real path)
     sink: Location | None = None  # where the finding says the sink is (for call-site oracles)
+    steps: tuple[Location, ...] = ()  # where its trace passes before that (a generator's call)
 
 
 class Oracle(ABC):

@@ -52,7 +52,7 @@ APP = json.loads({app!r})
 REQUEST = json.loads({request!r})
 CANARY = {canary!r}
 EXPECT = {expect!r}
-SINK = {sink!r}  # (path, first line, last line) of the flagged code
+FLAGGED = {flagged!r}  # (path, first line, last line) of the flagged code and its trace
 SPAWN = {{"os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty"}}
 NETWORK = {{"socket.connect", "socket.sendto", "socket.getaddrinfo", "socket.gethostbyname"}}
 seen = []
@@ -92,7 +92,7 @@ def flagged_caller(what):
     frame = sys._getframe(2)
     while frame is not None:
         path = os.path.relpath(os.path.realpath(frame.f_code.co_filename), TARGET)
-        if path == SINK[0] and SINK[1] <= frame.f_lineno <= SINK[2]:
+        if any(path == where and first <= frame.f_lineno <= last for where, first, last in FLAGGED):
             note(what, (path, frame.f_lineno))
             return
         frame = frame.f_back
@@ -397,11 +397,10 @@ def reproducer_script(
     else:
         what = f"Runs {app.get('module')} in process with the input's argv, environment and stdin."
     what = what.replace("\\", "%5C").replace('"', "%22")
-    sink = (
-        finding.location.path,
-        finding.location.line,
-        max(finding.location.end_line, finding.location.line),
-    )
+    flagged = [
+        (place.path, place.line, max(place.end_line, place.line))
+        for place in (finding.location, *(step.location for step in finding.trace))
+    ]
     head = _HEAD.format(
         title=finding.title.replace("\\", "/").replace('"', "'"),
         cwe=oracle.cwe,
@@ -414,7 +413,7 @@ def reproducer_script(
         request=json.dumps(request.to_json(payload.canary)),
         canary=payload.canary,
         expect=payload.expect,
-        sink=sink,
+        flagged=flagged,
     )
     return head + _SEND[runner] + _MAIN
 

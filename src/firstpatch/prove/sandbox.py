@@ -1,11 +1,14 @@
 """Run a job on a temporary copy of the target in a sandboxed child process.
 
-The trusted parent copies the tree, starts `python -I -B -m firstpatch.prove._child` in a new
-session with a scrubbed environment, sends the job on stdin and reads JSON lines from a
-dedicated pipe. It enforces a wall clock by watching for progress: the child must report within
-`startup_seconds` after it starts and within `step_seconds` of its previous report, or its
-process group (and pids cgroup) is killed. Everything the child says is data; failures come back
-as a `ChildError` with a kind, never as an exception.
+The trusted parent copies the tree, and copies the child side of the sandbox (`CHILD_MODULES`:
+standard library only) into a private package beside it, so that the child runs the same under
+firstpatch's interpreter or the target's own (another Python version, a virtual environment
+without firstpatch): `python -I -B -c BOOT LIB` appends only that package's folder to the path.
+It starts the child in a new session with a scrubbed environment, sends the job on stdin and
+reads JSON lines from a dedicated pipe. It enforces a wall clock by watching for progress: the
+child must report within `startup_seconds` after it starts and within `step_seconds` of its
+previous report, or its process group (and pids cgroup) is killed. Everything the child says is
+data; failures come back as a `ChildError` with a kind, never as an exception.
 """
 
 from __future__ import annotations
@@ -30,6 +33,26 @@ from firstpatch.prove._protocol import Json
 from firstpatch.prove.interface import ProveError
 
 SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__")
+# The modules the sandbox child runs (they import only the standard library and each other).
+CHILD_MODULES = (
+    "_child",
+    "_isolate",
+    "_guard",
+    "_protocol",
+    "_sinks",
+    "_runner",
+    "_flask_runner",
+    "_django_runner",
+    "_asgi_runner",
+    "_aiohttp_runner",
+    "_tornado_runner",
+    "_cli_runner",
+)
+CHILD_PACKAGE = "_firstpatch_sandbox"  # its name in the child; unlikely to shadow a target module
+_BOOT = (
+    "import sys; sys.path.append(sys.argv.pop(1));"
+    f" from {CHILD_PACKAGE}._child import run_and_exit; run_and_exit()"
+)
 MAX_OUTPUT = 32 * 1024 * 1024  # the most the parent reads from the result pipe
 LOG_TAIL = 4000
 
@@ -79,12 +102,14 @@ def run(
 ) -> SandboxResult:
     """Run `job` (which names a runner) in a sandbox on a copy of `root`; `root` is not touched.
 
-    `python` is another interpreter to run the child with (a virtual environment holding the
-    target's own dependencies); firstpatch's package folder is appended to its path."""
+    `python` is another interpreter to run the child with (the target's own environment: a
+    virtual environment holding its dependencies, or another Python version); it needs only its
+    standard library, not firstpatch."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="firstpatch-sandbox-") as base:
         copy = Path(base) / "target"
         tmp = Path(base) / "tmp"
+        lib = _child_package(Path(base) / "lib")
         try:
             shutil.copytree(root, copy, symlinks=True, ignore=SKIP)
         except OSError as exc:  # shutil.Error too: a target we cannot copy is untestable, not a crash
@@ -92,26 +117,39 @@ def run(
             return SandboxResult((), failed, str(copy), "not started", "", time.monotonic() - started)
         tmp.mkdir()
         log_path = Path(base) / "output.log"
-        messages, error, isolation = _supervise(copy, tmp, log_path, job, limits, python)
+        messages, error, isolation = _supervise(copy, tmp, lib, log_path, job, limits, python)
         log = _tail(log_path)
         real = os.path.realpath(copy)
     return SandboxResult(tuple(messages), error, real, isolation, log, time.monotonic() - started)
 
 
-def _command(python: str | None) -> list[str]:
-    if python is None:
-        return [sys.executable, "-I", "-B", "-m", "firstpatch.prove._child"]
+def _child_package(lib: Path) -> Path:
+    """A copy of the child side as the package `CHILD_PACKAGE` under `lib`; returns `lib`.
+
+    A copy rather than firstpatch's own folder on the path: the target then sees no firstpatch
+    module, and none of the packages installed beside firstpatch for another interpreter."""
+    package = lib / CHILD_PACKAGE
+    package.mkdir(parents=True)
+    here = Path(__file__).resolve().parent
+    for name in CHILD_MODULES:
+        shutil.copyfile(here / f"{name}.py", package / f"{name}.py")
+    (package / "__init__.py").write_text('"""The firstpatch sandbox child (a private copy)."""\n')
+    return lib
+
+
+def _command(python: str | None, lib: Path) -> list[str]:
     # Appended, not prepended: the target's environment decides its own packages.
-    package_parent = str(Path(__file__).resolve().parents[2])
-    boot = (
-        "import sys, runpy; sys.path.append(sys.argv.pop(1));"
-        " runpy.run_module('firstpatch.prove._child', run_name='__main__')"
-    )
-    return [python, "-I", "-B", "-c", boot, package_parent]
+    return [python or sys.executable, "-I", "-B", "-c", _BOOT, os.path.realpath(lib)]
 
 
 def _supervise(
-    copy: Path, tmp: Path, log_path: Path, job: dict[str, Json], limits: Limits, python: str | None
+    copy: Path,
+    tmp: Path,
+    lib: Path,
+    log_path: Path,
+    job: dict[str, Json],
+    limits: Limits,
+    python: str | None,
 ) -> tuple[list[dict[str, Json]], ChildError | None, str]:
     cgroup = PidsCgroup.create(limits.processes)
     read_fd, write_fd = os.pipe()
@@ -132,7 +170,7 @@ def _supervise(
     with log_path.open("wb") as log:
         try:
             process = subprocess.Popen(
-                _command(python),
+                _command(python, lib),
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -160,8 +198,11 @@ def _supervise(
         process.wait()
         if cgroup:
             cgroup.destroy()
-    network = next((str(m.get("network")) for m in messages if m.get("type") == "isolation"), "unknown")
-    isolation = f"network: {network}; pids cgroup: {'yes' if in_cgroup else 'no'}"
+    told = next((m for m in messages if m.get("type") == "isolation"), {})
+    isolation = (
+        f"python {told.get('python', '?')}; network: {told.get('network', 'unknown')};"
+        f" pids cgroup: {'yes' if in_cgroup else 'no'}"
+    )
     return messages, _error(messages, process.returncode, timed_out, item, limits), isolation
 
 

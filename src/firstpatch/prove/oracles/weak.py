@@ -3,8 +3,9 @@
 These findings are about which algorithm runs, not about where the input goes. The sandbox wraps
 hashlib's MD5/SHA-1 constructors (not when `usedforsecurity=False`) and every method of
 `random.Random` except on `SystemRandom`, and records the target line that called them. The
-finding is confirmed when the flagged line made such a call while the entry point handled the
-request: the code is reachable and the weak primitive really runs there.
+finding is confirmed when the flagged code (its sink, or a step of its trace: the generator call
+whose value became a secret) made such a call while the entry point handled the request: the code
+is reachable and the weak primitive really runs there.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class WeakPrimitiveOracle(Oracle):
             if record.event != self.event or len(record.args) < 3:
                 continue
             name, path, line = record.args[0], record.args[-2], record.args[-1]
-            if _at(observation.sink, path, line):
+            if any(_at(place, path, line) for place in (observation.sink, *observation.steps)):
                 return OracleEvent(
                     f"call:{self.event}",
                     f"{path}:{line} called {self.what} {name!r} while handling the request",
