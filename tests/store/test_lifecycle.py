@@ -157,6 +157,7 @@ def test_an_expired_acceptance_reopens_and_says_so(store: SqlStore) -> None:
     tracked = store.tracked_finding(TARGET, DISAPPEARS.fingerprint, now=day(10))
     assert tracked.status is S.REOPENED
     assert tracked.status_by == "firstpatch"
+    assert tracked.accepted_until is None
     assert tracked.status_reason == (
         "risk acceptance expired after 2026-11-10 (it was: low traffic (accepted through 2026-11-10))"
     )

@@ -189,3 +189,25 @@ def test_a_date_that_is_not_a_date_is_a_usage_error(db_url: str, project: str) -
     )
     assert result.exit_code == 2
     assert "next week" in result.output
+
+
+def test_an_acceptance_that_ran_out_shows_as_reopened_and_why(db_url: str, project: str) -> None:
+    with SqlStore(db_url) as store:
+        store.accept_risk(
+            project,
+            DISAPPEARS.fingerprint,
+            reason="until the migration",
+            who="ana",
+            expires=(NOW - timedelta(days=2)).date(),
+            now=NOW - timedelta(days=5),
+        )
+    shown = lines(invoke("triage", "list", project, "--db", db_url))
+    row = next(n for n, line in enumerate(shown) if DISAPPEARS.fingerprint[:12] in line)
+    assert shown[row].startswith(f"medium reopened {DISAPPEARS.fingerprint[:12]} py/sql-injection db.py:7")
+    assert shown[row + 1] == "acceptance expired CWE-78"  # the status's second line, beside the CWE
+    log = lines(invoke("triage", "log", DISAPPEARS.fingerprint, "--db", db_url))
+    last_day = (NOW - timedelta(days=2)).date()
+    assert log[-1].endswith(
+        f"accepted-risk → reopened firstpatch - risk acceptance expired after {last_day} "
+        f"(it was: until the migration (accepted through {last_day}))"
+    )

@@ -206,9 +206,19 @@ def _urgency(item: TrackedFinding) -> tuple[int, str, int]:
 
 
 def _status(item: TrackedFinding) -> Text:
+    from firstpatch.store import FindingStatus
+    from firstpatch.store.lifecycle import EXPIRED, SCANNER
+
     text = Text(item.status.value)
     if item.finding.exploitation is not None and item.finding.exploitation.in_kev:
         text.append(" KEV", style="bold red")
+    if item.status is FindingStatus.REOPENED:
+        # Why matters: a regression, an acceptance that ran out, or a person's call.
+        if item.status_by != SCANNER:
+            why = f"by {safe(item.status_by)}"
+        else:
+            why = "acceptance expired" if item.status_reason.startswith(EXPIRED) else "seen again"
+        text.append(f"\n{why}", style="dim")
     return text
 
 

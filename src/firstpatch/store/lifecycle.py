@@ -22,6 +22,7 @@ from firstpatch.model import Finding, PatchStatus, ProofStatus
 from firstpatch.store.interface import FindingStatus, TriageError
 
 SCANNER = "firstpatch"  # who runs' transitions are recorded as made by
+EXPIRED = "risk acceptance expired"  # how the reason of an expiry begins
 
 _S = FindingStatus
 
@@ -98,7 +99,7 @@ def expire(accepted_until: date, reason: str) -> Transition:
     return Transition(
         _S.ACCEPTED_RISK,
         _S.REOPENED,
-        f"risk acceptance expired after {accepted_until.isoformat()} (it was: {reason})",
+        f"{EXPIRED} after {accepted_until.isoformat()} (it was: {reason})",
     )
 
 

@@ -226,7 +226,10 @@ def _sighted(entry: _Known, finding: Finding, payload: str, run_id: str, when: d
 
 def _apply(entry: _Known, step: Transition, when: datetime, who: str) -> None:
     entry.status = step.after
-    entry.changes.update(status=step.after.value, status_at=when, status_by=who, status_reason=step.reason)
+    # A run never accepts a risk, so whatever it moves a finding to has no acceptance day.
+    entry.changes.update(
+        status=step.after.value, status_at=when, status_by=who, status_reason=step.reason, accepted_until=None
+    )
 
 
 def _new_row(

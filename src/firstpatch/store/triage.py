@@ -125,6 +125,7 @@ def expire_acceptances(
         row.status_at = now
         row.status_by = SCANNER
         row.status_reason = step.reason
+        row.accepted_until = None  # the day is kept in the reason and the event
         session.add(event_row(row.id, step, now, SCANNER))
         if row.project_id not in targets:
             targets[row.project_id] = session.scalars(
