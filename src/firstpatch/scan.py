@@ -44,6 +44,8 @@ class ScanOptions:
     patch: bool = True
     install_deps: bool = False  # run the target in a cached environment with its own requirements
     db: str | None = None  # the store whose advisory data to use (else the shipped snapshot)
+    python: Path | None = None  # --python: an installed environment to inventory too
+    rootfs: Path | None = None  # --rootfs: a root filesystem whose packages to inventory too
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,12 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
 
     progress.stage("inventory")
     components, problems = inventory.collect(target)
+    if options.python is not None or options.rootfs is not None:
+        installed, installed_problems = inventory.installed_components(
+            python=options.python, rootfs=options.rootfs, root=target.root
+        )
+        components = inventory.merge((*components, *installed))
+        problems = (*problems, *installed_problems)
     progress.stage("known vulnerabilities")
     known = known_vulnerabilities(components, target.root, options.db)
     progress.stage("analysis")

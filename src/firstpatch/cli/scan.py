@@ -18,6 +18,7 @@ from rich.progress import (
 )
 
 from firstpatch.cli.app import app, error, stderr, write_atomically
+from firstpatch.cli.sbom import PythonOption, RootfsOption
 from firstpatch.errors import ExitCode
 from firstpatch.model import Run, Severity
 from firstpatch.report import DEFAULT_FORMAT, FORMATS
@@ -108,6 +109,8 @@ def scan(
     llm_budget: Annotated[
         str | None, typer.Option(help="With --llm: a budget in tokens and dollars, e.g. 200k,2usd.")
     ] = None,
+    python: PythonOption = None,
+    rootfs: RootfsOption = None,
     only_fixable: Annotated[
         bool, typer.Option("--only-fixable", help="Report only findings that have a fix or a patch.")
     ] = False,
@@ -130,7 +133,12 @@ def scan(
     if jobs is not None:
         os.environ["FIRSTPATCH_JOBS"] = str(jobs)
     options = ScanOptions(
-        prove=not no_prove, patch=not no_patch and not no_prove, install_deps=install_deps, db=db
+        prove=not no_prove,
+        patch=not no_patch and not no_prove,
+        install_deps=install_deps,
+        db=db,
+        python=python,
+        rootfs=rootfs,
     )
     show_progress = stderr.is_terminal
     with Progress(
