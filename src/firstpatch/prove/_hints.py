@@ -41,6 +41,8 @@ _KIND_WORDS: tuple[tuple[str, InputKind], ...] = (
     ("get_argument", InputKind.QUERY),
     ("values", InputKind.QUERY),
 )
+_SEARCHES = frozenset({"find", "index", "rfind"})
+_RAW_QUERY = ("query_string", "QUERY_STRING", "url.query", "query_params")
 MAX_FILE = 1024 * 1024
 
 
@@ -117,6 +119,7 @@ class _Reader:
         self._fields: dict[tuple[InputKind, str], str] = {}
         self._name_loops: dict[str, InputKind] = {}  # loop variables that iterate input names
         self._name_marker: str | None = None
+        self._raw_queries: set[str] = set()  # locals holding the raw query string
 
     def read(self, handler: ast.AST) -> Hints:
         nodes = list(ast.walk(handler))
@@ -125,7 +128,10 @@ class _Reader:
                 lookup = self._lookup(_unwrap(node.value))
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 container = _kind_of(ast.unparse(_unwrap(node.value))) if lookup is None else None
+                raw = self._raw_query(node.value)
                 for target in targets:
+                    if isinstance(target, ast.Name) and raw:
+                        self._raw_queries.add(target.id)
                     if isinstance(target, ast.Name) and lookup is not None:
                         self._locals[target.id] = lookup
                     elif isinstance(target, ast.Name) and container is not None:
@@ -155,10 +161,15 @@ class _Reader:
         node = _unwrap(node)
         if isinstance(node, ast.Name):
             return self._locals.get(node.id)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GETTERS:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _getter(node.func.attr):
             key = node.args[0] if node.args else None
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 return self._container_kind(node.func.value) or _kind_of(ast.unparse(node.func)), key.value
+            if node.func.attr in _SEARCHES and self._raw_query(node.func.value):
+                # `query_string.find("name=")`: the handler parses the raw query string itself.
+                name = _field_name(key)
+                if name is not None:
+                    return InputKind.QUERY, name
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getenv":
             key = node.args[0] if node.args else None
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
@@ -171,6 +182,13 @@ class _Reader:
                 if kind is not None:
                     return kind, key.value
         return None
+
+    def _raw_query(self, node: ast.AST) -> bool:
+        """`request.query_string...`, or a local bound to it."""
+        node = _unwrap(node)
+        if isinstance(node, ast.Name):
+            return node.id in self._raw_queries
+        return any(word in ast.unparse(node) for word in _RAW_QUERY)
 
     def _by_loop_name(self, node: ast.AST) -> bool:
         """`request.form.getlist(name)` where `name` iterates the input's names."""
@@ -234,6 +252,28 @@ class _Reader:
             self._prefix = self._prefix or prefix.value
         else:
             self._require(lookup, prefix.value)
+
+
+def _getter(name: str) -> bool:
+    """A method that looks an input up by name: the frameworks' own, or a wrapper's
+    (`get_form_parameter`, `getHeader`): its name starts with "get"."""
+    return name in _GETTERS or name.startswith("get") or name in _SEARCHES
+
+
+def _field_name(node: ast.AST | None) -> str | None:
+    """"name" from a search key `"name="` or `"name" + "="`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = node.left, node.right
+        if (
+            isinstance(left, ast.Constant)
+            and isinstance(left.value, str)
+            and isinstance(right, ast.Constant)
+            and right.value == "="
+        ):
+            return left.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.endswith("="):
+        return node.value[:-1] or None
+    return None
 
 
 def _unwrap(node: ast.AST) -> ast.AST:
