@@ -180,7 +180,10 @@ def _finding(flow: Flow, program: Program, callers: dict[str, set[str]]) -> Find
         severity=_LOWER[rule.severity] if local else rule.severity,
         confidence=Confidence.LOW if local else rule.confidence,
         location=flow.sink.location,
-        fingerprint=fingerprint(rule.id, flow.sink.location.path, flow.sink.code, source.code),
+        # The enclosing function tells apart identical code in two functions of one file.
+        fingerprint=fingerprint(
+            rule.id, flow.sink.location.path, flow.sink.code, source.code, flow.sink.function
+        ),
         cwe=rule.cwe,
         message=(
             f"The {what} read at {source.location.path}:{source.location.line} "

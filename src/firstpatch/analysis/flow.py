@@ -556,7 +556,7 @@ class FunctionFlow:
 
     def _sink(self, cwe: int, node: ast.expr, taint: Taint, description: str) -> None:
         here = location(self.module, node)
-        site = SinkSite(cwe, here, here.snippet)
+        site = SinkSite(cwe, here, here.snippet, self.function.qualname)
         step = Step(StepKind.SINK, here, description)
         for label in taint:
             if not label.affects(cwe):

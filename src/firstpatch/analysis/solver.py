@@ -140,6 +140,14 @@ def module_constants(module: Module) -> dict[str, object]:
         if len(values) != 1:
             continue
         value = values[0]
+        if (  # frozenset({...}), set([...]), tuple(...) of constants
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id in ("frozenset", "set", "tuple", "list")
+            and len(value.args) == 1
+            and not value.keywords
+        ):
+            value = value.args[0]
         if isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
             isinstance(e, ast.Constant) for e in value.elts
         ):

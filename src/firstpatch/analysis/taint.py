@@ -76,6 +76,7 @@ class SinkSite:
     cwe: int
     location: Location
     code: str  # the sink call's text, for the fingerprint
+    function: str = ""  # the qualified name of the function holding it, for the fingerprint
 
 
 @dataclass(frozen=True, slots=True)
