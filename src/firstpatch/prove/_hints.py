@@ -58,9 +58,11 @@ class Hints:
     names: dict[InputKind, tuple[str, ...]] = field(default_factory=dict)  # looked-up names per kind
     prefix: str = ""  # what the finding's parameter must start with
     fields: tuple[Field, ...] = ()  # other inputs the path needs
-    # The input is a field's name, not its value: the handler loops over the names and picks
-    # the one whose value is this marker (`for name in request.form.keys(): if "M" in ...`).
+    # The input is a field's name, not its value: the handler loops over the names of the
+    # inputs of `name_kind` and takes one (`for name in request.headers.keys(): param = name`),
+    # the one whose value is `name_marker` when it checks (`if "M" in request.form.getlist(name)`).
     name_marker: str | None = None
+    name_kind: InputKind | None = None
 
     def names_for(self, kind: InputKind) -> tuple[str, ...]:
         return self.names.get(kind, ())
@@ -119,6 +121,7 @@ class _Reader:
         self._fields: dict[tuple[InputKind, str], str] = {}
         self._name_loops: dict[str, InputKind] = {}  # loop variables that iterate input names
         self._name_marker: str | None = None
+        self._name_kind: InputKind | None = None
         self._raw_queries: set[str] = set()  # locals holding the raw query string
 
     def read(self, handler: ast.AST) -> Hints:
@@ -141,6 +144,8 @@ class _Reader:
                 kind = _kind_of(ast.unparse(node.iter))
                 if kind is not None:
                     self._name_loops[node.target.id] = kind
+                    if _iterates_names(node.iter) and _assigns(node, node.target.id):
+                        self._name_kind = self._name_kind or kind
         for node in nodes:
             lookup = self._lookup(node)
             if lookup is not None and lookup[0] is not None:
@@ -153,7 +158,7 @@ class _Reader:
                 self._startswith(node)
         names = {kind: tuple(values) for kind, values in self._names.items()}
         fields = tuple(Field(kind, name, value) for (kind, name), value in self._fields.items())
-        return Hints(names, self._prefix, fields, self._name_marker)
+        return Hints(names, self._prefix, fields, self._name_marker, self._name_kind)
 
     def _lookup(self, node: ast.AST) -> tuple[InputKind | None, str] | None:
         """(kind, name) when `node` reads one named input: `x.get("n")`, `x["n"]`, or a local
@@ -230,6 +235,9 @@ class _Reader:
         ):
             if self._by_loop_name(right):
                 self._name_marker = self._name_marker or left.value
+                loop = _unwrap(right)
+                if isinstance(loop, ast.Call) and loop.args and isinstance(loop.args[0], ast.Name):
+                    self._name_kind = self._name_kind or self._name_loops[loop.args[0].id]
                 return
             lookup = self._lookup(right)
             if lookup is not None:
@@ -254,6 +262,22 @@ class _Reader:
             self._require(lookup, prefix.value)
 
 
+def _iterates_names(node: ast.AST) -> bool:
+    """`request.form.keys()` or `request.form`: a loop over the inputs' names."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args:
+        return node.func.attr == "keys"
+    return isinstance(node, ast.Attribute | ast.Name)
+
+
+def _assigns(loop: ast.For | ast.AsyncFor, variable: str) -> bool:
+    """Whether the loop's body keeps its variable: `param = name`."""
+    return any(
+        isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == variable
+        for statement in loop.body
+        for node in ast.walk(statement)
+    )
+
+
 def _getter(name: str) -> bool:
     """A method that looks an input up by name: the frameworks' own, or a wrapper's
     (`get_form_parameter`, `getHeader`): its name starts with "get"."""
@@ -261,7 +285,7 @@ def _getter(name: str) -> bool:
 
 
 def _field_name(node: ast.AST | None) -> str | None:
-    """"name" from a search key `"name="` or `"name" + "="`."""
+    """ "name" from a search key `"name="` or `"name" + "="`."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = node.left, node.right
         if (

@@ -113,8 +113,11 @@ def build_request(entry: EntryPoint, payload: Payload, hints: Hints = NO_HINTS) 
     reads) gets the payload in every input the handler looks up by name."""
     value = payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")
     value = hints.prefix + value
+    by_name = name_is_input(entry, hints)
     if entry.input_kind is None and not entry.parameter:
         placed = [(kind, names) for kind, names in hints.names.items() if kind in _HTTP_KINDS]
+        if by_name and hints.name_kind is not None and hints.name_kind not in hints.names:
+            placed.append((hints.name_kind, ()))
         kinds = [kind for kind, _ in placed] or [InputKind.QUERY]
     else:
         kind = entry.input_kind or InputKind.QUERY
@@ -124,9 +127,11 @@ def build_request(entry: EntryPoint, payload: Payload, hints: Hints = NO_HINTS) 
     path = fill_route(entry.route or "/", entry.parameter if route_value is not None else None, value)
     method = _method(entry, kinds)
     parts = _Parts()
-    by_name = hints.name_marker is not None and not entry.parameter
     for kind, names in placed or [(InputKind.QUERY, LIKELY_NAMES)]:
-        parts.place(kind, names, value, payload, hints, by_name)
+        if by_name and kind is hints.name_kind:
+            parts.named(kind, value, hints.name_marker or "1")
+        else:
+            parts.place(kind, names, value, payload, hints)
     for extra_field in hints.fields:
         pair = (extra_field.name, extra_field.value)
         if extra_field.kind is InputKind.QUERY:
@@ -164,6 +169,23 @@ _HTTP_KINDS = frozenset(
 )
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def name_is_input(entry: EntryPoint, hints: Hints) -> bool:
+    """Whether the payload goes in an input's name (the handler loops over names, `Hints`)."""
+    return hints.name_kind is not None and not entry.parameter and entry.input_kind in (None, hints.name_kind)
+
+
+def deliverable(entry: EntryPoint, hints: Hints, payload: Payload) -> bool:
+    """Whether HTTP can carry the payload where it goes: a header's or cookie's name must be a
+    token (RFC 9110 section 5.6.2), so most payloads cannot be one."""
+    if not name_is_input(entry, hints) or hints.name_kind not in (InputKind.HEADER, InputKind.COOKIE):
+        return True
+    value = payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")
+    return _TOKEN.fullmatch(hints.prefix + value) is not None
+
+
 def _likely(kind: InputKind) -> tuple[str, ...]:
     return LIKELY_HEADERS if kind is InputKind.HEADER else LIKELY_NAMES
 
@@ -178,23 +200,23 @@ class _Parts:
     cookies: list[tuple[str, str]] = field(default_factory=list)
     body: bytes | None = None
 
+    def named(self, kind: InputKind, value: str, marker: str) -> None:
+        """An input whose name is `value` (the handler takes the name), carrying `marker`."""
+        if kind is InputKind.QUERY:
+            self.query.append((value, marker))
+        elif kind is InputKind.FORM:
+            self.form.append((value, marker))
+        elif kind is InputKind.HEADER:
+            self.headers.append((value, _header_value(marker)))
+        elif kind is InputKind.COOKIE:
+            self.cookies.append((value, marker))
+
     def place(
-        self,
-        kind: InputKind,
-        names: tuple[str, ...],
-        value: str,
-        payload: Payload,
-        hints: Hints,
-        by_name: bool,
+        self, kind: InputKind, names: tuple[str, ...], value: str, payload: Payload, hints: Hints
     ) -> None:
-        """Put `value` in the inputs `names` of `kind` (a path parameter is already in the path);
-        `by_name`: the handler loops over field names, so the value is the name (`Hints`)."""
-        if kind is InputKind.QUERY and by_name and hints.name_marker is not None:
-            self.query.append((value, hints.name_marker))
-        elif kind is InputKind.QUERY:
+        """Put `value` in the inputs `names` of `kind` (a path parameter is already in the path)."""
+        if kind is InputKind.QUERY:
             self.query += [(name, value) for name in names]
-        elif kind is InputKind.FORM and by_name and hints.name_marker is not None:
-            self.form.append((value, hints.name_marker))  # the payload is the field's name
         elif kind is InputKind.FORM:
             self.form += [(name, value) for name in names]
         elif kind is InputKind.JSON:

@@ -3,7 +3,8 @@
 The audit hook sees what CPython reports; these wrap library entry points that report nothing:
 weak digests (hashlib) and the non-cryptographic generator (random) with the target line that
 called them, log records (logging), and - when the target imports them - XPath evaluation (lxml,
-elementpath), LDAP searches (ldap3, python-ldap) and external-entity resolution (lxml). Each
+elementpath), LDAP searches (ldap3, python-ldap), external-entity resolution (lxml) and the
+cookies a response sets (each framework's `set_cookie`, with the target line that called it). Each
 wrapper records through the guard and then calls the original, so the target behaves as it would
 without them. For `.xpath()` on lxml elements, which cannot be wrapped, a global XPath function
 named after the canary records its own evaluation: only injected XPath calls it.
@@ -49,6 +50,14 @@ RANDOM_METHODS = (
     "paretovariate",
     "weibullvariate",
 )
+# Where each framework's response (or handler) class with `set_cookie(name, ...)` is defined.
+COOKIE_SETTERS = (
+    ("werkzeug.sansio.response", "Response"),
+    ("django.http.response", "HttpResponseBase"),
+    ("starlette.responses", "Response"),
+    ("aiohttp.web_response", "StreamResponse"),
+    ("tornado.web", "RequestHandler"),
+)
 LOG_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
 
 
@@ -71,6 +80,8 @@ class Sinks:
             "ldap3": self._wrap_ldap3,
             "ldap.ldapobject": self._wrap_python_ldap,
         }
+        for module, owner in COOKIE_SETTERS:
+            hooks[module] = functools.partial(self._wrap_set_cookie, owner)
         for name, hook in list(hooks.items()):
             if name in sys.modules:
                 hook(sys.modules[name])
@@ -243,6 +254,23 @@ class Sinks:
             return original(self, source)
 
         parser.parse = parse
+
+    def _wrap_set_cookie(self, owner: str, module: ModuleType) -> None:
+        """Record the name of each cookie the target sets, with the target line that set it
+        (the cookie oracles read the flags from the response's Set-Cookie for that name)."""
+        cls = getattr(module, owner, None)
+        original = getattr(cls, "set_cookie", None)
+        if cls is None or original is None:
+            return
+        note = self._note_call
+
+        def set_cookie(self: Any, *args: Any, **kwargs: Any) -> Any:
+            name = args[0] if args else kwargs.get("key", kwargs.get("name"))
+            note("cookie.set", [str(name)])
+            return original(self, *args, **kwargs)
+
+        functools.update_wrapper(set_cookie, original)
+        cls.set_cookie = set_cookie
 
     def _wrap_ldap3(self, ldap3: ModuleType) -> None:
         guard = self._guard

@@ -24,11 +24,12 @@ from firstpatch.model import EntryPoint, Evidence, Finding, Fingerprint, Locatio
 from firstpatch.prove import sandbox
 from firstpatch.prove._applocate import AppFinder, AppLocator
 from firstpatch.prove._hints import Hints, read_hints
-from firstpatch.prove._http import build_request
+from firstpatch.prove._http import build_request, deliverable
 from firstpatch.prove._observe import observations, refusals, render_log
 from firstpatch.prove._protocol import Json
 from firstpatch.prove.interface import Driver, Observation, Oracle, Payload
-from firstpatch.prove.oracles import NO_DYNAMIC_ORACLE, ORACLES
+from firstpatch.prove.oracles import NO_DYNAMIC_ORACLE, ORACLES, MissingCookieFlagOracle
+from firstpatch.prove.oracles.cookie import cookies_set
 from firstpatch.prove.payloads import Canaries, new_canary, payloads_for
 from firstpatch.prove.reproducer import reproducer_script
 
@@ -116,6 +117,7 @@ class WebDriver(Driver):
         attempts = tuple(
             (payload, build_request(entry, payload, hints))
             for payload in payloads_for(oracle.cwe, self._canaries)
+            if deliverable(entry, hints, payload)
         )
         return Plan(f"f{index}", finding, oracle, attempts, hints, rerouted=route is not None)
 
@@ -215,6 +217,12 @@ class WebDriver(Driver):
     def _judge(
         self, root: Path, locator: AppLocator, plan: Plan, seen: list[Observation], note: str
     ) -> Evidence:
+        if not plan.attempts:
+            where = (plan.hints.name_kind or "input").lower()
+            return untestable(
+                f"the input is the name of a {where}, which HTTP restricts to token characters:"
+                f" no CWE-{plan.oracle.cwe} payload can be sent there"
+            )
         log = render_log(seen, note)
         requests = {payload.canary: request for payload, request in plan.attempts}
         for observation in seen:
@@ -226,7 +234,14 @@ class WebDriver(Driver):
                     f"{event.detail} (payload {payload.label}: {_show(payload)})",
                     event=event,
                     reproducer=reproducer_script(
-                        root, plan.finding, self.runner, self.job_app(locator), request, payload, plan.oracle
+                        root,
+                        plan.finding,
+                        self.runner,
+                        self.job_app(locator),
+                        request,
+                        payload,
+                        plan.oracle,
+                        cookies_set(observation) if isinstance(plan.oracle, MissingCookieFlagOracle) else (),
                     ),
                     request=request.curl(),
                     log=log,

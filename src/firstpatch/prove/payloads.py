@@ -76,18 +76,19 @@ def _code(canaries: Canaries) -> tuple[Payload, ...]:
 
 
 def _deserialize(canaries: Canaries) -> tuple[Payload, ...]:
-    pickled = canaries()
-    encoded = canaries()
-    yaml_name = canaries()
-    yaml_apply = canaries()
+    pickled, encoded, padded, yaml_name, yaml_apply = (canaries() for _ in range(5))
     return (
         # Protocol 0 GLOBAL opcode: unpickling looks the name up before anything else happens.
         Payload(pickled, _pickle_global(pickled), "pickle global", "application/octet-stream"),
         Payload(encoded, base64.b64encode(_pickle_global(encoded)), "base64 pickle global"),
-        Payload(yaml_name, f"!!python/name:{yaml_name}.attr\n", "yaml python/name", "application/x-yaml"),
+        # Extra padding survives code that cuts the input's tail (non-strict base64 ignores it),
+        # and the base64 variants travel where the raw pickle's newlines cannot (headers).
+        Payload(padded, base64.b64encode(_pickle_global(padded)) + b"==", "base64 pickle global, padded"),
+        # No trailing newline: a header cannot carry one, and YAML needs none.
+        Payload(yaml_name, f"!!python/name:{yaml_name}.attr", "yaml python/name", "application/x-yaml"),
         Payload(
             yaml_apply,
-            f"!!python/object/apply:{yaml_apply}.attr []\n",
+            f"!!python/object/apply:{yaml_apply}.attr []",
             "yaml python/object/apply",
             "application/x-yaml",
         ),

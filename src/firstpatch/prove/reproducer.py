@@ -14,6 +14,7 @@ could not be built.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,7 @@ APP = json.loads({app!r})
 REQUEST = json.loads({request!r})
 CANARY = {canary!r}
 EXPECT = {expect!r}
+COOKIE_NAMES = {cookie_names!r}  # cookies the flagged code set (cookie oracles)
 FLAGGED = {flagged!r}  # (path, first line, last line) of the flagged code and its trace
 SPAWN = {{"os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty"}}
 NETWORK = {{"socket.connect", "socket.sendto", "socket.getaddrinfo", "socket.gethostbyname"}}
@@ -197,7 +199,8 @@ def judge_response(status, headers, body):
     for name, value in headers:
         if name.lower() == "location" and CANARY in value.split("?")[0]:
             note("redirect", value)
-        if name.lower() == "set-cookie" and CANARY in value.split(";")[0]:
+        pair = value.split(";")[0]
+        if name.lower() == "set-cookie" and (CANARY in pair or pair.split("=")[0].strip() in COOKIE_NAMES):
             flags = {{part.split("=")[0].strip().lower() for part in value.split(";")[1:]}}
             if "secure" not in flags or "httponly" not in flags:
                 note("set-cookie", value)
@@ -386,6 +389,7 @@ def reproducer_script(
     request: Deliverable,
     payload: Payload,
     oracle: Oracle,
+    cookie_names: Iterable[str] = (),
 ) -> str:
     """The script text for a web entry point; the caller decides where (and whether) to write it."""
     location = f"{finding.location.path}:{finding.location.line}"
@@ -414,6 +418,7 @@ def reproducer_script(
         canary=payload.canary,
         expect=payload.expect,
         flagged=flagged,
+        cookie_names=sorted(cookie_names),
     )
     return head + _SEND[runner] + _MAIN
 

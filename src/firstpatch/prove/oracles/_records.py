@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from firstpatch.model import Location
 from firstpatch.prove._protocol import Json
 from firstpatch.prove.interface import AuditRecord, Observation, Payload
 
@@ -41,3 +42,10 @@ def canaries_in(payload: Payload) -> int:
 
 def payload_text(payload: Payload) -> str:
     return payload.value if isinstance(payload.value, str) else payload.value.decode("latin-1")
+
+
+def at(place: Location | None, path: Json, line: Json) -> bool:
+    """Whether a call recorded at (path, line) of the target is inside `place`."""
+    if place is None or not isinstance(path, str) or not isinstance(line, int) or path != place.path:
+        return False
+    return not place.line or place.line <= line <= max(place.end_line, place.line)

@@ -2,8 +2,10 @@
 
 Set-Cookie headers are read as RFC 6265 section 5.2 reads them: the name and value before the
 first `;`, then attribute names. A cookie counts when its value carries the canary (the input
-became the cookie) or when its name is the one the flagged call sets; it is confirmed when the
-attribute is missing from the header the application actually sent.
+became the cookie), when its name is the constant the flagged call names, or when the sandbox saw
+the flagged code set a cookie of that name (`cookie.set`, recorded by the framework's `set_cookie`
+with its caller's line: a name held in a variable); it is confirmed when the attribute is missing
+from the header the application actually sent.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from firstpatch.model import OracleEvent
 from firstpatch.prove.interface import Observation, Oracle
+from firstpatch.prove.oracles._records import at
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,21 @@ def cookie_name(snippet: str) -> str | None:
     return None
 
 
+def cookies_set(observation: Observation) -> set[str]:
+    """The names of the cookies the flagged code set: its constant argument, and what the
+    sandbox recorded that code setting."""
+    constant = cookie_name(observation.sink.snippet) if observation.sink else None
+    named = {constant} if constant else set()
+    for record in observation.records:
+        if record.event == "cookie.set" and len(record.args) >= 3:
+            name, path, line = record.args[0], record.args[-2], record.args[-1]
+            if isinstance(name, str) and any(
+                at(place, path, line) for place in (observation.sink, *observation.steps)
+            ):
+                named.add(name)
+    return named
+
+
 class MissingCookieFlagOracle(Oracle):
     watched = frozenset({"response"})
 
@@ -60,10 +78,10 @@ class MissingCookieFlagOracle(Oracle):
         if response is None:
             return None
         canary = observation.payload.canary
-        named = cookie_name(observation.sink.snippet) if observation.sink else None
+        named = cookies_set(observation)
         for header in response.header("Set-Cookie"):
             cookie = parse_set_cookie(header)
-            if canary not in cookie.value and cookie.name != named:
+            if canary not in cookie.value and cookie.name not in named:
                 continue
             if self.flag not in cookie.attributes:
                 return OracleEvent(

@@ -10,18 +10,9 @@ is reachable and the weak primitive really runs there.
 
 from __future__ import annotations
 
-from firstpatch.model import Location, OracleEvent
+from firstpatch.model import OracleEvent
 from firstpatch.prove.interface import Observation, Oracle
-
-
-def _at(sink: Location | None, path: object, line: object) -> bool:
-    if sink is None or not isinstance(path, str) or not isinstance(line, int):
-        return False
-    if path != sink.path:
-        return False
-    if not sink.line:
-        return True
-    return sink.line <= line <= max(sink.end_line, sink.line)
+from firstpatch.prove.oracles._records import at
 
 
 class WeakPrimitiveOracle(Oracle):
@@ -37,7 +28,7 @@ class WeakPrimitiveOracle(Oracle):
             if record.event != self.event or len(record.args) < 3:
                 continue
             name, path, line = record.args[0], record.args[-2], record.args[-1]
-            if any(_at(place, path, line) for place in (observation.sink, *observation.steps)):
+            if any(at(place, path, line) for place in (observation.sink, *observation.steps)):
                 return OracleEvent(
                     f"call:{self.event}",
                     f"{path}:{line} called {self.what} {name!r} while handling the request",
