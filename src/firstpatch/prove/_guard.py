@@ -185,13 +185,13 @@ class Guard:
             isinstance(flags, int) and flags & _WRITE_FLAGS
         )
         if writing:
-            real = _real(path)
+            real = real_path(path)
             if not self._inside_roots(real):
                 self._record("open", [real, safe(mode)], refused=True)
                 return f"writing {real!r} outside the sandbox is not allowed"
         # Reads are the hot path (every import opens files): resolve only canary paths.
         if self._canary is not None and self._canary in os.fsdecode(path):
-            self._maybe_record("open", (_real(path), mode))
+            self._maybe_record("open", (real_path(path), mode))
         return None
 
     def _mutate(self, event: str, args: tuple[Any, ...]) -> str | None:
@@ -201,16 +201,16 @@ class Guard:
         if event in _CREATES_SECOND:
             paths = paths[1:]
         for path in paths:
-            real = _real(path)
+            real = real_path(path)
             if not self._inside_roots(real):
                 self._record(event, [real], refused=True)
                 return f"changing {real!r} outside the sandbox is not allowed"
         if paths:
-            self._maybe_record(event, tuple(_real(path) for path in paths))
+            self._maybe_record(event, tuple(real_path(path) for path in paths))
         return None
 
     def _inside_roots(self, path: str | bytes) -> bool:
-        real = _real(path)
+        real = real_path(path)
         if real in _ALWAYS_WRITABLE:
             return True
         return any(real == root or real.startswith(root + os.sep) for root in self._writable)
@@ -263,7 +263,7 @@ def _spawn_args(event: str, args: tuple[Any, ...]) -> list[Json]:
     return [safe(arg) for arg in args]
 
 
-def _real(path: object) -> str:
+def real_path(path: object) -> str:
     name = os.fsdecode(path) if isinstance(path, str | bytes | os.PathLike) else str(path)
     # os.path, not pathlib: this runs inside the audit hook on every write, so it stays cheap.
     return os.path.realpath(os.path.join(os.getcwd(), name))  # noqa: PTH109, PTH118

@@ -1,13 +1,14 @@
 """Sink observers the sandbox child installs before the target is imported (stdlib only).
 
-The audit hook sees what CPython reports; these wrap library entry points that report nothing:
-weak digests (hashlib) and the non-cryptographic generator (random) with the target line that
-called them, log records (logging), and - when the target imports them - XPath evaluation (lxml,
-elementpath), LDAP searches (ldap3, python-ldap), external-entity resolution (lxml) and the
-cookies a response sets (each framework's `set_cookie`, with the target line that called it). Each
-wrapper records through the guard and then calls the original, so the target behaves as it would
-without them. For `.xpath()` on lxml elements, which cannot be wrapped, a global XPath function
-named after the canary records its own evaluation: only injected XPath calls it.
+The audit hook sees what CPython reports; these wrap library entry points that report nothing: weak
+digests (hashlib) and the non-cryptographic generator (random) with the target line that called
+them, file status checks (os.stat, os.lstat, os.access), log records (logging), and - when the
+target imports them - XPath evaluation (lxml, elementpath), LDAP searches (ldap3, python-ldap),
+external-entity resolution (lxml) and the cookies a response sets (each framework's `set_cookie`,
+with the target line that called it). Each wrapper records through the guard and then calls the
+original, so the target behaves as it would without them. For `.xpath()` on lxml elements, which
+cannot be wrapped, a global XPath function named after the canary records its own evaluation: only
+injected XPath calls it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType, ModuleType
 from typing import Any
 
-from ._guard import Guard
+from ._guard import Guard, real_path
 
 WEAK_DIGESTS = frozenset({"md5", "sha1", "md4", "md2", "sha", "ripemd160", "md5-sha1"})
 RANDOM_METHODS = (
@@ -58,6 +59,7 @@ COOKIE_SETTERS = (
     ("aiohttp.web_response", "StreamResponse"),
     ("tornado.web", "RequestHandler"),
 )
+STAT_FUNCTIONS = ("stat", "lstat", "access")
 LOG_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
 
 
@@ -73,6 +75,7 @@ class Sinks:
     def install(self) -> None:
         self._wrap_hashlib()
         self._wrap_random()
+        self._wrap_stat()
         self._wrap_logging()
         hooks: dict[str, Callable[[ModuleType], None]] = {
             "lxml.etree": self._wrap_lxml,
@@ -159,6 +162,35 @@ class Sinks:
             return original_new(name, *args, **kwargs)
 
         hashlib.new = new
+
+    def _wrap_stat(self) -> None:
+        """os.stat and friends raise no audit event, yet `os.path.exists(user_path)` and
+        `Path.exists()` reach the file system through them (importlib calls `posix` directly,
+        so imports do not pay for this)."""
+        guard, inside = self._guard, self._inside
+        for name in STAT_FUNCTIONS:
+            original = getattr(os, name)
+
+            def checked(
+                path: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any
+            ) -> Any:
+                canary = guard.canary
+                # realpath calls lstat: the flag keeps the recording from recursing.
+                if (
+                    canary is not None
+                    and not getattr(inside, "stat", False)
+                    and isinstance(path, str | bytes | os.PathLike)
+                    and canary in os.fsdecode(path)
+                ):
+                    inside.stat = True
+                    try:
+                        guard.mention(f"os.{_name}", (real_path(os.fsdecode(path)),))
+                    finally:
+                        inside.stat = False
+                return _original(path, *args, **kwargs)
+
+            functools.update_wrapper(checked, original)
+            setattr(os, name, checked)
 
     def _wrap_random(self) -> None:
         note = self._note_call

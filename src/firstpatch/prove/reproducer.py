@@ -129,6 +129,15 @@ def wrap_libraries():
         return original_new(name, *args, **kwargs)
 
     hashlib.new = new
+    for name in ("stat", "lstat", "access"):  # existence checks raise no audit event
+        original_stat = getattr(os, name)
+
+        def checked(path, *args, _original=original_stat, _name=name, **kwargs):
+            if isinstance(path, (str, bytes, os.PathLike)) and CANARY in os.fsdecode(path):
+                note("os." + _name, os.path.abspath(os.fsdecode(path)))  # abspath: realpath stats
+            return _original(path, *args, **kwargs)
+
+        setattr(os, name, checked)
     generators = ("random", "randint", "randrange", "choice", "getrandbits", "randbytes", "normalvariate")
     for name in (*generators, "uniform", "sample", "shuffle", "gauss"):
         original = getattr(random, name)
