@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from firstpatch.cli import agent, db, fix, fleet, history, prove, rules, sbom, scan, triage  # noqa: F401  (each module registers its commands)
+from firstpatch.cli import agent, db, fix, fleet, history, prove, rules, sbom, scan, serve, triage  # noqa: F401  (each module registers its commands)
 from firstpatch.cli.app import app, error
 from firstpatch.errors import FirstpatchError
 
