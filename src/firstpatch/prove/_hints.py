@@ -166,9 +166,9 @@ class _Reader:
         node = _unwrap(node)
         if isinstance(node, ast.Name):
             return self._locals.get(node.id)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _getter(node.func.attr):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             key = node.args[0] if node.args else None
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if _getter(node.func.attr) and isinstance(key, ast.Constant) and isinstance(key.value, str):
                 return self._container_kind(node.func.value) or _kind_of(ast.unparse(node.func)), key.value
             if node.func.attr in _SEARCHES and self._raw_query(node.func.value):
                 # `query_string.find("name=")`: the handler parses the raw query string itself.
@@ -281,7 +281,7 @@ def _assigns(loop: ast.For | ast.AsyncFor, variable: str) -> bool:
 def _getter(name: str) -> bool:
     """A method that looks an input up by name: the frameworks' own, or a wrapper's
     (`get_form_parameter`, `getHeader`): its name starts with "get"."""
-    return name in _GETTERS or name.startswith("get") or name in _SEARCHES
+    return name in _GETTERS or name.startswith("get")
 
 
 def _field_name(node: ast.AST | None) -> str | None:

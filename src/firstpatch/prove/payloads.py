@@ -103,6 +103,7 @@ def _html(canaries: Canaries) -> tuple[Payload, ...]:
         ("raw-text breakout", "</textarea></title></script><{c}>"),
         ("attribute injection", '" {c}="1'),
         ("single-quoted attribute injection", "' {c}='1"),
+        ("element with text after it", "<{c}>..."),  # survives code that cuts the input's tail
     ]
     return tuple(_text(canaries(), label, template, "text/html") for label, template in cases)
 
