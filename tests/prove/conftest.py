@@ -19,6 +19,7 @@ from firstpatch.model import (
     Location,
     RuleId,
     Severity,
+    Step,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def make_finding(
     route: str,
     cwe: int,
     parameter: str | None,
-    kind: InputKind = InputKind.QUERY,
+    kind: InputKind | None = InputKind.QUERY,
     methods: tuple[str, ...] = ("GET",),
     path: str = "app.py",
     framework: str = "flask",
@@ -69,6 +70,7 @@ def make_finding(
     line: int = 1,
     snippet: str = "",
     entry_line: int = 1,
+    trace: tuple[Step, ...] = (),
 ) -> Finding:
     entry = EntryPoint(
         framework,
@@ -89,6 +91,7 @@ def make_finding(
         fingerprint=Fingerprint(f"{cwe}:{route}:{parameter}:{kind}"),
         cwe=cwe,
         entry_point=entry,
+        trace=trace,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,9 +15,13 @@ import pytest
 
 from conftest import make_finding
 from firstpatch.model import InputKind, ProofStatus
-from firstpatch.prove import declared_requirements, drivers_for, prepare, prove
+from firstpatch.prove import declared_requirements, drivers_for, installed, prepare, prove
+from firstpatch.prove.environment import runner_needs
+from firstpatch.prove.interpreters import describe
 
 MODULE = 'import os\n\n\ndef shell(text):\n    os.system("echo " + text)\n'
+RUNNING = sys.version_info[:2]
+NEWER = [i for i in installed() if i.minor > RUNNING and i.minor >= (3, 12)]
 
 
 def _wheel(folder: Path) -> Path:
@@ -53,6 +58,9 @@ def test_declared_requirements_skip_what_is_not_a_named_requirement(tmp_path: Pa
         ["requirements.txt", "3"],
         ["requirements.txt", "4"],
     ]
+    # Starlette's TestClient (the FastAPI runner's) needs httpx, which applications rarely declare.
+    assert runner_needs(["FastAPI>=0.100", "uvicorn"]) == ["httpx"]
+    assert runner_needs(["fastapi", "httpx==0.27"]) == []
 
 
 @pytest.mark.slow
@@ -79,3 +87,28 @@ def test_missing_module_untestable_until_the_environment_has_it(tmp_path: Path) 
     evidence = prove(root, [finding], drivers_for(environment.python))[finding.fingerprint]
     assert evidence.status is ProofStatus.CONFIRMED, (evidence.reason, evidence.log)
     assert prepare(root, cache=tmp_path / "cache", pip_args=pip).reused
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NEWER, reason="no Python 3.12+ on this machine (PATH, pyenv, uv)")
+def test_the_environment_is_built_with_the_python_the_project_asks_for(tmp_path: Path) -> None:
+    newer = NEWER[0]
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels)
+    root = tmp_path / "tool"
+    root.mkdir()
+    (root / ".python-version").write_text(f"{newer.minor[0]}.{newer.minor[1]}\n")
+    (root / "requirements.txt").write_text("fpdep==1.0\n")
+    # PEP 701 f-string: this program compiles on 3.12 and later only.
+    (root / "tool.py").write_text('import sys\n\nimport fpdep\n\nfpdep.shell(f"{"x"}" + sys.argv[1])\n')
+    finding = make_finding(
+        "", 78, None, InputKind.ARGV, (), path="tool.py", framework="cli", function="tool.<module>"
+    )
+    environment = prepare(
+        root, cache=tmp_path / "cache", pip_args=("--no-index", "--find-links", str(wheels))
+    )
+    assert describe(environment.python).minor == newer.minor
+    assert ".python-version" in environment.base
+    evidence = prove(root, [finding], drivers_for(environment.python))[finding.fingerprint]
+    assert evidence.status is ProofStatus.CONFIRMED, (evidence.reason, evidence.log)

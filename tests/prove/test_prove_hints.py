@@ -9,7 +9,7 @@ from conftest import make_finding
 from firstpatch.model import InputKind
 from firstpatch.prove import Payload
 from firstpatch.prove._hints import Field, read_hints
-from firstpatch.prove._http import build_request
+from firstpatch.prove._http import build_request, deliverable
 
 HANDLERS = """
 from flask import request
@@ -34,6 +34,27 @@ async def guarded():
     if not url.startswith("https://"):
         return ""
     return url
+
+@app.route("/wrapped", methods=["POST"])
+def wrapped():
+    form = Wrapper(request)
+    return form.get_form_value("Field01") + form.get_query_value("Field02")
+
+@app.route("/raw", methods=["GET"])
+def raw():
+    query = request.query_string.decode("utf-8")
+    start = query.find("Field03" + "=")
+    value = query[start + 8:]
+    end = value.find("&")
+    return value[:end]
+
+@app.route("/digest", methods=["POST"])
+def digest():
+    seen = request.cookies.get("Field04", "")
+    for name in request.headers.keys():
+        if name.lower() not in ("host", "accept"):
+            seen = name
+    return hashlib.md5(seen.encode()).hexdigest()
 """
 
 
@@ -70,3 +91,32 @@ def test_conditions_on_other_inputs_and_a_prefix(tmp_path: Path) -> None:
     assert request.path == "/guarded?mode=expert"
     assert ("X-Team", "1") in request.headers
     assert request.body == b"url=https%3A%2F%2Ffp2.example"
+
+
+def test_wrapper_getters_and_a_raw_query_string_name_their_inputs(tmp_path: Path) -> None:
+    root = _write(tmp_path)
+    wrapped = make_finding(
+        "/wrapped", 79, None, InputKind.FORM, ("POST",), entry_line=_line(root, '"/wrapped"')
+    )
+    hints = read_hints(root, wrapped)
+    assert hints.names_for(InputKind.FORM) == ("Field01",)
+    assert hints.names_for(InputKind.QUERY) == ("Field02",)
+    raw = make_finding("/raw", 79, None, InputKind.QUERY, entry_line=_line(root, '"/raw"'))
+    hints = read_hints(root, raw)
+    assert hints.names_for(InputKind.QUERY) == ("Field03",)
+    request = build_request(raw.entry_point, Payload("fp3", "<fp3>", "t"), hints)  # type: ignore[arg-type]
+    assert request.path == "/raw?Field03=%3Cfp3%3E"
+
+
+def test_a_finding_without_an_input_fills_every_input_the_handler_reads(tmp_path: Path) -> None:
+    root = _write(tmp_path)
+    # A pattern finding (weak hash) names no input; the handler reads a cookie and a header's name.
+    finding = make_finding("/digest", 328, None, None, ("POST",), entry_line=_line(root, '"/digest"'))
+    hints = read_hints(root, finding)
+    assert hints.name_kind is InputKind.HEADER
+    assert finding.entry_point is not None
+    plain = build_request(finding.entry_point, Payload("fp4", "fp4", "t"), hints)
+    assert ("fp4", "1") in plain.headers
+    assert ("Cookie", 'Field04="fp4"') in plain.headers
+    assert deliverable(finding.entry_point, hints, Payload("fp4", "fp4", "t"))
+    assert not deliverable(finding.entry_point, hints, Payload("fp5", "../fp5", "t"))

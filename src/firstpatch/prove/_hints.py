@@ -169,7 +169,9 @@ class _Reader:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             key = node.args[0] if node.args else None
             if _getter(node.func.attr) and isinstance(key, ast.Constant) and isinstance(key.value, str):
-                return self._container_kind(node.func.value) or _kind_of(ast.unparse(node.func)), key.value
+                # The method's own name first: `wrapper.get_query_value` reads the query.
+                kind = _kind_of(node.func.attr) or self._container_kind(node.func.value)
+                return kind or _kind_of(ast.unparse(node.func)), key.value
             if node.func.attr in _SEARCHES and self._raw_query(node.func.value):
                 # `query_string.find("name=")`: the handler parses the raw query string itself.
                 name = _field_name(key)

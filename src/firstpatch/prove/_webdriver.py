@@ -253,6 +253,8 @@ class WebDriver(Driver):
         if seen and None not in missing:
             names = sorted({m.group(1) for m in missing if m is not None})
             return untestable(f"missing module {', '.join(names)} (imported while handling the input)", log)
+        if seen and all((o.error or "").startswith("SyntaxError") for o in seen):
+            return untestable(f"the target's code does not compile: {seen[0].error}{_NEWER}", log)
         tried = ", ".join(f"{p.label} {_show(p)}" for p, _ in plan.attempts)
         reason = f"no {plan.oracle.name} event after {len(seen)} payloads: {tried}"
         refused = refusals(seen)
@@ -266,6 +268,7 @@ def _where(finding: Finding) -> tuple[Location, tuple[Location, ...]]:
     return finding.location, tuple(step.location for step in finding.trace)
 
 
+_NEWER = " (code for a newer Python? --target-python, or --install-deps, which picks the Python it needs)"
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
 
@@ -312,7 +315,8 @@ def _start_failure(run: sandbox.SandboxResult, locator: AppLocator) -> str:
     if error.kind is sandbox.Failure.IMPORT and error.module:
         return f"missing module {error.module} (importing {locator.describe()})"
     if error.kind is sandbox.Failure.START:
-        return f"the application does not start: {locator.describe()} raised {error.message}"
+        newer = _NEWER if error.message.startswith("SyntaxError") else ""
+        return f"the application does not start: {locator.describe()} raised {error.message}{newer}"
     return f"{error.kind.value} while starting {locator.describe()}: {error.message}"
 
 

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from firstpatch.prove.interface import ProveError
 from firstpatch.prove.interpreters import Choice, choose, describe
 
@@ -71,6 +73,17 @@ def declared_requirements(root: Path) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(wanted)), skipped
 
 
+# What a sandbox runner needs beside the framework the target declares: Starlette's TestClient
+# (FastAPI's too) is built on httpx, which applications rarely declare.
+_RUNNER_NEEDS = {"fastapi": "httpx", "starlette": "httpx"}
+
+
+def runner_needs(requirements: Sequence[str]) -> list[str]:
+    """Requirements the sandbox's runners need for the frameworks in `requirements`."""
+    names = {canonicalize_name(re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0]) for line in requirements}
+    return sorted({need for framework, need in _RUNNER_NEEDS.items() if framework in names} - names)
+
+
 def prepare(
     root: Path,
     cache: Path | None = None,
@@ -87,6 +100,7 @@ def prepare(
     interpreter = chosen.interpreter
     base_note = f"{interpreter.path} (Python {interpreter.version}; {chosen.why})"
     requirements, skipped = declared_requirements(root)
+    requirements += runner_needs(requirements)
     identity = [
         os.path.realpath(interpreter.path),
         str(interpreter.version),

@@ -140,8 +140,10 @@ def choose(root: Path) -> Choice:
         return Choice(running, "the running interpreter compiles every module")
     for interpreter in installed():
         if interpreter.version > running.version and not _fails_on(interpreter, root, failing):
-            return Choice(interpreter, f"{len(failing)} modules need a newer grammar than {running.version}")
-    return Choice(running, f"{len(failing)} modules do not compile on any installed interpreter")
+            return Choice(
+                interpreter, f"its code needs a newer grammar than {running.version} ({len(failing)} files)"
+            )
+    return Choice(running, f"no installed interpreter compiles its code ({len(failing)} files)")
 
 
 def _uncompilable(root: Path) -> list[str]:
