@@ -119,7 +119,7 @@ def _self_assignments(
             if isinstance(value, ast.Name) and value.id in params:
                 declared = annotation_type(params[value.id], module, catalog)
             elif isinstance(value, ast.Call) and (name := dotted_name(value.func, module, catalog)):
-                declared = project_class(program, name)
+                declared = project_class(program, name) or _library_type(name, catalog)
         if (
             declared
             and isinstance(target, ast.Attribute)
@@ -127,6 +127,13 @@ def _self_assignments(
             and target.value.id == "self"
         ):
             attributes.setdefault(target.attr, declared)
+
+
+def _library_type(name: str, catalog: Catalog) -> str | None:
+    """The library class a constructor or factory call builds, when the models know it."""
+    if name in catalog.library_types:
+        return name
+    return catalog.factories.get(name)
 
 
 def _module_of(program: Program, qualname: str) -> Module | None:

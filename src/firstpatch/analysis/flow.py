@@ -157,6 +157,8 @@ class FunctionFlow:
                 self._expr(value, state)
             case ast.Return(value=value) if value is not None:
                 self._return(value, state)
+            case ast.Raise(exc=exc) if exc is not None:
+                self._expr(exc, state)  # raise web.HTTPFound(url): the exception may be a response
             case ast.If(test=test, body=body, orelse=orelse):
                 self._expr(test, state)
                 self._branches(test, body, orelse, state)
@@ -327,6 +329,8 @@ class FunctionFlow:
                 self.types[path] = cls
             elif name in self.catalog.library_types:
                 self.types[path] = name
+            elif name in self.catalog.factories:
+                self.types[path] = self.catalog.factories[name]
             if name in containers.EMPTY_CONSTRUCTORS and not value.args and not value.keywords:
                 state.shapes[path] = -1 if not name.endswith("list") else 0
             if name in _URL_PARSERS and value.args and (origin := access_path(value.args[0])):

@@ -107,6 +107,7 @@ class Catalog:
     routes: list[RouteModel] = field(default_factory=list)
     stores: dict[str, StoreSinkModel] = field(default_factory=dict)
     validators: dict[str, ValidatorModel] = field(default_factory=dict)
+    factories: dict[str, str] = field(default_factory=dict)  # function → the library type it returns
     flags: list[FlagModel] = field(default_factory=list)
 
     @functools.cached_property
@@ -166,6 +167,7 @@ def _add(catalog: Catalog, document: dict[str, Any], filename: str) -> None:
     for entry in document.get("sanitizers") or ():
         cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
         catalog.sanitizers[entry["name"]] = SanitizerModel(entry["name"], cwes)
+    catalog.factories.update(document.get("factories") or {})
     for entry in document.get("validators") or ():
         cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
         catalog.validators[entry["name"]] = ValidatorModel(
