@@ -7,16 +7,16 @@ CHECKOUT is an extracted OWASP BenchmarkPython (GPL-3.0, never copied into this 
 static findings come from the scan as a user runs it (`python -m firstpatch scan CHECKOUT --format
 json --no-prove`); they are then proved with `firstpatch.prove` in the target's environment
 (`target_drivers`: --install-deps builds a cached virtual environment from the suite's
-requirements.txt with --target-python, or with the interpreter its code needs). app.py imports
-every test module and calls its `init(app)`, so each finding's route is registered the way the
-suite registers it, and one warm application serves every finding.
+requirements.txt with --target-python, or with the interpreter its code needs). app.py imports every
+test module and calls its `init(app)`, so each finding's route is registered the way the suite
+registers it, and one warm application serves every finding.
 
-Three SARIF files are scored with ../shared/bench/owasp-python/score.py: static (every finding),
-confirmed (proof status confirmed only) and verdict (confirmed, plus static findings of CWEs that
-have no dynamic oracle). It prints the proof time per finding on the warm application, the time of
-each stage, and writes details.txt (every confirmed finding on a test that is not a real
-vulnerability, and why each real one that was found was not confirmed) and proved.json (the
-findings with their evidence) next to the SARIF files.
+Four SARIF files are scored with ../shared/bench/owasp-python/score.py: static (every finding),
+confirmed (proof status confirmed only), verdict (confirmed, plus static findings of CWEs that have
+no dynamic oracle) and unrefuted (the verdict plus the findings the proof could not test). It prints
+the proof time per finding on the warm application, the time of each stage, and writes details.txt
+(every confirmed finding on a test that is not a real vulnerability, and why each real one that was
+found was not confirmed) and proved.json (the findings with their evidence) next to the SARIF files.
 
 The suite is written for Python 3.12+ (PEP 701 f-strings, sqlite3 `autocommit`). --parseable-subset
 measures what a 3.11-only machine can: a copy without the modules 3.11 cannot compile, scored
@@ -182,7 +182,15 @@ def main() -> None:
         print("sandbox:", Counter(line.split("; about")[0] for line in logs).most_common(1)[0][0])
     confirmed = [f for f in proved if f.evidence and f.evidence.status is ProofStatus.CONFIRMED]
     verdict = confirmed + [f for f in proved if f.cwe in NO_DYNAMIC_ORACLE]
-    for name, chosen in (("static", proved), ("confirmed", confirmed), ("verdict", verdict)):
+    # Findings the proof could not run (no refutation either) kept as the analyser said.
+    unrefuted = verdict + [f for f in proved if f.evidence and f.evidence.status is ProofStatus.UNTESTABLE]
+    chosen_sets = (
+        ("static", proved),
+        ("confirmed", confirmed),
+        ("verdict", verdict),
+        ("unrefuted", unrefuted),
+    )
+    for name, chosen in chosen_sets:
         print(f"== {name}: {len(chosen)} findings")
         print(score(sarif(chosen, args.out / f"{name}.sarif"), expected))
     untestable = Counter(
