@@ -142,6 +142,7 @@ def test_public_api() -> None:
             "CliDriver",
             "DjangoDriver",
             "Driver",
+            "EnvironmentUnavailable",
             "Failure",
             "FlaskDriver",
             "Interpreter",

@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 
 from conftest import make_finding
 from firstpatch.model import Finding, InputKind, ProofStatus
-from firstpatch.prove import ProveError, drivers_for, installed, prove, sandbox, target_drivers
+from firstpatch.prove import EnvironmentUnavailable, drivers_for, installed, prove, sandbox, target_drivers
 from firstpatch.prove._child import RUNNERS
 from firstpatch.prove.interpreters import choose, describe, requested
 
@@ -50,9 +50,9 @@ def test_the_python_a_project_asks_for(tmp_path: Path) -> None:
 
 
 def test_an_interpreter_that_does_not_run_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ProveError, match="not a Python interpreter"):
+    with pytest.raises(EnvironmentUnavailable, match="not a Python interpreter"):
         describe(str(tmp_path / "python9"))
-    with pytest.raises(ProveError, match="not a Python interpreter"):
+    with pytest.raises(EnvironmentUnavailable, match="not a Python interpreter"):
         target_drivers(tmp_path, target_python=str(tmp_path / "python9"), install_deps=True)
 
 

@@ -20,7 +20,16 @@ from firstpatch.model import Evidence, Finding, Fingerprint, ProofStatus
 from firstpatch.prove.cli import CliDriver
 from firstpatch.prove.environment import TargetEnvironment, declared_requirements, prepare
 from firstpatch.prove.flask import FlaskDriver
-from firstpatch.prove.interface import AuditRecord, Driver, Observation, Oracle, Payload, ProveError, Response
+from firstpatch.prove.interface import (
+    AuditRecord,
+    Driver,
+    EnvironmentUnavailable,
+    Observation,
+    Oracle,
+    Payload,
+    ProveError,
+    Response,
+)
 from firstpatch.prove.interpreters import Interpreter, installed
 from firstpatch.prove.oracles import NO_DYNAMIC_ORACLE, ORACLES
 from firstpatch.prove.payloads import new_canary, payloads_for
@@ -68,8 +77,8 @@ def target_drivers(
     the project asks for (.python-version, requires-python) or its code needs, when installed.
     With `target_python` alone, the sandbox runs that interpreter with its own packages. With
     neither, firstpatch's interpreter: a module the target imports but firstpatch's environment
-    lacks makes its findings untestable ("missing module X"). Raises ProveError when the
-    interpreter does not run or the environment cannot be built."""
+    lacks makes its findings untestable ("missing module X"). Raises EnvironmentUnavailable
+    (exit 2) when the interpreter does not run or the requirements do not install."""
     python = prepare(root, python=target_python).python if install_deps else target_python
     if python is None and limits is None:
         return DRIVERS
@@ -94,6 +103,7 @@ __all__ = [
     "CliDriver",
     "DjangoDriver",
     "Driver",
+    "EnvironmentUnavailable",
     "Failure",
     "FlaskDriver",
     "Interpreter",

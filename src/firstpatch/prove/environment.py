@@ -28,7 +28,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from firstpatch.prove.interface import ProveError
+from firstpatch.prove.interface import EnvironmentUnavailable
 from firstpatch.prove.interpreters import Choice, choose, describe
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._ -]+\])?\s*([<>=!~;@ ].*)?$")
@@ -146,4 +146,4 @@ def _run(command: list[str], what: str) -> None:
     completed = subprocess.run(command, capture_output=True, text=True, check=False, env=env, timeout=1800)
     if completed.returncode != 0:
         tail = (completed.stderr or completed.stdout).strip().splitlines()[-3:]
-        raise ProveError(f"could not {what}: {' / '.join(tail)}")
+        raise EnvironmentUnavailable(f"could not {what}: {' / '.join(tail)}")

@@ -12,13 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from firstpatch.errors import FirstpatchError
+from firstpatch.errors import ExitCode, FirstpatchError
 from firstpatch.model import Evidence, Finding, Fingerprint, Location, OracleEvent
 from firstpatch.prove._protocol import Json
 
 
 class ProveError(FirstpatchError):
     """The prover itself failed (not the target: a target that crashes is evidence)."""
+
+
+class EnvironmentUnavailable(ProveError):
+    """The target's own environment cannot be had: the interpreter given does not run (or is
+    older than 3.11), or the target's requirements do not install. An input error (exit 2)."""
+
+    exit_code = ExitCode.USAGE
 
 
 class Driver(ABC):

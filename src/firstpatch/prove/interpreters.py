@@ -25,7 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from firstpatch.errors import TargetError
-from firstpatch.prove.interface import ProveError
+from firstpatch.prove.interface import EnvironmentUnavailable
 from firstpatch.target import Target
 
 OLDEST = (3, 11)  # the sandbox child's own syntax and standard library
@@ -51,19 +51,21 @@ class Choice:
 
 
 def describe(path: str) -> Interpreter:
-    """The interpreter at `path`; ProveError when it does not run or is older than 3.11."""
+    """The interpreter at `path`; EnvironmentUnavailable when it does not run or is too old."""
     try:
         completed = subprocess.run(
             [path, "-I", "-c", _PROBE], capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ProveError(f"{path}: not a Python interpreter that runs here ({exc})") from exc
+        raise EnvironmentUnavailable(f"{path}: not a Python interpreter that runs here ({exc})") from exc
     lines = completed.stdout.split()
     if completed.returncode != 0 or not lines:
-        raise ProveError(f"{path}: not a Python interpreter that runs here (exit {completed.returncode})")
+        raise EnvironmentUnavailable(
+            f"{path}: not a Python interpreter that runs here (exit {completed.returncode})"
+        )
     version = Version(lines[0])
     if (version.major, version.minor) < OLDEST:
-        raise ProveError(f"{path}: Python {version} is too old for the sandbox (3.11 or newer)")
+        raise EnvironmentUnavailable(f"{path}: Python {version} is too old for the sandbox (3.11 or newer)")
     return Interpreter(path, version)
 
 
@@ -77,7 +79,7 @@ def installed() -> tuple[Interpreter, ...]:
             continue
         try:
             found[real] = describe(candidate)
-        except ProveError:
+        except EnvironmentUnavailable:
             continue
     return tuple(sorted(found.values(), key=lambda interpreter: interpreter.version))
 
