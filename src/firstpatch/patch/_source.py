@@ -179,6 +179,46 @@ class SourceFile:
             return None
         return assign
 
+    def assignment_reaching(self, name: cst.Name) -> cst.Assign | None:
+        """The plain `name = value` whose value a read of a local variable sees: its only
+        assignment (`single_assignment`), or else the nearest one before the read when both
+        stand in the same block, so that nothing can rebind the name between them
+        (`path = None` earlier, then `path = f"..."; open(path)` in a `try` body)."""
+        single = self.single_assignment(name)
+        if single is not None:
+            return single
+        scope = self.scope(name)
+        if scope is None or self.function_of(name) is None:
+            return None
+        bound = list(scope.assignments[name.value])
+        every = [binding for binding in bound if isinstance(binding, Assignment)]
+        if not every or len(every) != len(bound):
+            return None  # an import or a `global` binds it too
+        read_at = self.start(name)
+        before = [b.node for b in every if b.node in self.positions and self.start(b.node) < read_at]
+        if not before:
+            return None
+        target = self.parents.get(max(before, key=self.start))
+        assign = self.parents.get(target) if isinstance(target, cst.AssignTarget) else None
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+            return None
+        line = self.parents.get(assign)
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        block = self.parents.get(line)
+        if not isinstance(block, cst.IndentedBlock):
+            return None
+        chain = (name, *self.ancestors(name))
+        reader = next((node for node in chain if self.parents.get(node) is block), None)
+        if reader is None or reader is line:
+            return None
+        # A loop inside the reading statement could come back to the read after a later binding.
+        span = self.positions[reader]
+        end = (span.end.line, span.end.column)
+        if any(read_at < self.start(b.node) <= end for b in every if b.node in self.positions):
+            return None
+        return assign
+
     def bindings(self, name: cst.Name) -> list[cst.CSTNode]:
         """Every node that binds `name` in the scope it is read in."""
         scope = self.scope(name)
