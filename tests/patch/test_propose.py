@@ -101,6 +101,50 @@ def test_a_command_built_in_another_file_is_quoted_where_it_is_built(tmp_path: P
     assert FIXERS[78].rewrite(HELPER, finding) is None
 
 
+DB_HELPER = """import sqlite3
+
+
+def fetch_all(sql):
+    return sqlite3.connect("shop.db").execute(sql).fetchall()  # sink: 89 sqlite3.connect("shop.db").execute(
+"""
+DB_CALLER = """from flask import request
+
+from db import fetch_all
+
+
+def orders():
+    customer = request.args["customer"]
+    sql = f"SELECT id FROM orders WHERE customer = '{customer}'"
+    return {"orders": fetch_all(sql)}  # step: fetch_all(
+"""
+
+
+def test_sql_built_in_one_file_and_executed_in_another_is_bound_through_the_helper(tmp_path: Path) -> None:
+    root = write(tmp_path, {"db.py": DB_HELPER, "views/orders.py": DB_CALLER})
+    call = finding_from_markers("views/orders.py", DB_CALLER.replace("# step:", "# sink: 0")).location
+    finding = finding_from_markers("db.py", DB_HELPER)
+    finding = dataclasses.replace(
+        finding, trace=(Step(StepKind.CALL, call, "passed to fetch_all()"), *finding.trace)
+    )
+
+    proposed = propose(root, finding)
+
+    assert proposed is not None
+    assert proposed.files == ("db.py", "views/orders.py")
+    assert proposed.description == (
+        "Bind `customer` as a query parameter instead of pasting into the SQL text,"
+        " passed on through fetch_all()"
+    )
+    after = {change.path: change.after for change in proposed.changes}
+    assert after["db.py"] == DB_HELPER.replace(
+        "def fetch_all(sql):", "def fetch_all(sql, params=()):"
+    ).replace(".execute(sql)", ".execute(sql, params)")
+    assert after["views/orders.py"] == DB_CALLER.replace(
+        "f\"SELECT id FROM orders WHERE customer = '{customer}'\"",
+        '"SELECT id FROM orders WHERE customer = ?"',
+    ).replace("fetch_all(sql)}", "fetch_all(sql, params=(customer,))}")
+
+
 def test_the_diff_applies_with_git_even_without_a_final_newline(tmp_path: Path) -> None:
     source = (
         'import os\n\n\ndef listing(folder):\n    return os.system("ls " + folder)  # sink: 78 os.system('

@@ -16,22 +16,22 @@ A value that picks the program itself (`f"{tool} --help"`) has no fix here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
-from firstpatch.model import Finding, Location
+from firstpatch.model import Finding
 from firstpatch.patch._base import (
     CodemodFixer,
     argument,
-    callee,
     finish,
     is_true,
     keyword,
     keyword_arg,
     without_arg,
 )
+from firstpatch.patch._callers import passed_arguments
 from firstpatch.patch._edit import Editor
 from firstpatch.patch._source import SourceFile
 from firstpatch.patch._strings import (
@@ -160,52 +160,16 @@ def _site(source: SourceFile, node: cst.BaseExpression, finding: Finding, read: 
 def _caller_site(source: SourceFile, param: cst.Name, finding: Finding, read: Reader) -> _Site | None:
     """The command as built by the caller the trace passes through, when the sink runs a
     parameter of its function."""
-    function = source.function_of(param)
-    if function is None:
-        return None
-    index = source.parameter_index(function, param.value)
-    method = bool(function.params.params) and function.params.params[0].name.value in ("self", "cls")
-    parsed = {source.path: source}
-    for step in reversed(finding.trace):
-        where = step.location
-        if where.path == source.path and source.contains(function, where):
-            continue  # a step inside the helper itself
-        if where.path not in parsed:
-            text = read(where.path)
-            other = SourceFile.parse(where.path, text) if text is not None else None
-            if other is None:
-                continue
-            parsed[where.path] = other
-        caller_source = parsed[where.path]
-        for call in _calls_at(caller_source, where):
-            if callee(call) != function.name.value:
-                continue
-            position = index if index is not None else -1
-            if method and isinstance(call.func, cst.Attribute) and position > 0:
-                position -= 1  # `obj.helper(x)`: self is not written at the call
-            arg = argument(call, position, param.value)
-            if arg is None:
-                continue
-            built = decompose(arg.value)
-            if built is not None:
-                return _Site(caller_source, built, listable=False)
-            if isinstance(arg.value, cst.Name):
-                assign = caller_source.single_assignment(arg.value)
-                built = decompose(assign.value) if assign is not None else None
-                if assign is not None and built is not None:
-                    return _Site(caller_source, built, assign, listable=False)
+    for passed in passed_arguments(source, param, finding, read):
+        built = decompose(passed.arg.value)
+        if built is not None:
+            return _Site(passed.source, built, listable=False)
+        if isinstance(passed.arg.value, cst.Name):
+            assign = passed.source.single_assignment(passed.arg.value)
+            built = decompose(assign.value) if assign is not None else None
+            if assign is not None and built is not None:
+                return _Site(passed.source, built, assign, listable=False)
     return None
-
-
-def _calls_at(source: SourceFile, where: Location) -> Iterator[cst.Call]:
-    """Calls starting at a trace step, or holding as an argument the expression that does."""
-    for node in source.nodes_starting(where):
-        if isinstance(node, cst.Call):
-            yield node
-        parent = source.parents.get(node)
-        holder = source.parents.get(parent) if isinstance(parent, cst.Arg) else None
-        if isinstance(holder, cst.Call):
-            yield holder
 
 
 # -- reading the command as the shell would -------------------------------------------------------

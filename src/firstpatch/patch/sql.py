@@ -10,25 +10,31 @@ A value outside quotes is bound only where SQL allows a value — the right of a
 an `IN` list, `BETWEEN`, `LIMIT`/`OFFSET`, a `VALUES` row — which sqlglot decides from the
 statement's structure. Anywhere else it is a table or column name, which no placeholder can
 stand for: then there is no fix.
+
+The statement may be built in one function and executed in another: a helper that runs its
+parameter (`run_query(sql)` → `cursor.execute(sql)`) is called by the code that builds the SQL.
+Then the placeholders go where the trace shows the statement being built, and the values reach
+the driver through the helper: through the parameter it already passes on (`query_db(query,
+args=())` → `execute(query, args)`), or a new one, `params`, whose default leaves its other
+callers as they were (`()` for `?` drivers; `None`, "no parameters", for `%s` drivers, which
+would otherwise read every `%` in those callers' SQL as a placeholder).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import libcst as cst
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
 from firstpatch.model import Finding
-from firstpatch.patch._base import CodemodFixer, argument, finish, rebound_between, with_arg
+from firstpatch.patch._base import CodemodFixer, argument, finish, keyword_arg, rebound_between, with_arg
+from firstpatch.patch._callers import passed_arguments
 from firstpatch.patch._edit import Editor
 from firstpatch.patch._naming import value_name
 from firstpatch.patch._source import SourceFile
-from firstpatch.patch._strings import Built, Part, Text, Value, decompose, fstring, string_literal
+from firstpatch.patch._sql_text import Slot, render, scan, values_bindable
+from firstpatch.patch._strings import Built, Value, decompose, fstring, string_literal
 from firstpatch.patch.interface import Fix, Reader
 
 # DB-API drivers by paramstyle, and the sqlglot dialect that reads their SQL.
@@ -47,19 +53,6 @@ _DRIVERS: dict[str, tuple[str, str]] = {
 }
 _PARAMS_KEYWORDS = ("parameters", "params", "args", "vars", "seq_of_parameters")
 _EXECUTES = frozenset({"execute", "executemany", "executescript"})
-_BINDABLE_SPECS = frozenset({"", "d", "i", "u"})  # %d pastes a number: binding it keeps its meaning
-
-
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    """One placeholder of the rewritten statement: a value to bind, or an existing one."""
-
-    parts: tuple[Part, ...] = ()  # the pasted value (with text that shared its quotes)
-    quoted: bool = False
-    existing: bool = False
-
-
-_Piece = str | _Slot
 
 
 class SqlFixer(CodemodFixer):
@@ -88,6 +81,9 @@ class SqlFixer(CodemodFixer):
             query = text_arg.value
         assign: cst.Assign | None = None
         built = decompose(query)
+        helper_runs_it = text_call is None and method == "execute" and built is None
+        if helper_runs_it and isinstance(query, cst.Name) and source.is_parameter(query):
+            return _bind_in_caller(source, finding, read, call, query, params_arg)
         if built is None and isinstance(query, cst.Name):
             assign = source.single_assignment(query)
             built = decompose(assign.value) if assign is not None else None
@@ -103,15 +99,15 @@ class SqlFixer(CodemodFixer):
             return _named(source, editor, call, query_arg, text_call, text_holder, assign, built)
         if method == "raw" and not editor.imports_module("django"):
             return None
-        style = _paramstyle(editor, built)
+        style = _paramstyle(editor)
         if style is None:
             return None
         placeholder, dialect = style
-        pieces = _scan(built.parts, existing=placeholder if params_arg is not None else None)
-        if pieces is None or not _values_bindable(pieces, dialect):
+        pieces = scan(built.parts, existing=placeholder if params_arg is not None else None)
+        if pieces is None or not values_bindable(pieces, dialect):
             return None
-        values = [piece for piece in pieces if isinstance(piece, _Slot)]
-        sql = "".join(_render(piece, placeholder) for piece in pieces)
+        values = [piece for piece in pieces if isinstance(piece, Slot)]
+        sql = "".join(render(piece, placeholder) for piece in pieces)
         params = _parameters(source, call, method, values, params_arg, built.quote)
         if params is None:
             return None
@@ -134,7 +130,104 @@ class SqlFixer(CodemodFixer):
         return finish(_describe(source, values), editor)
 
 
-def _describe(source: SourceFile, slots: Sequence[_Slot]) -> str:
+def _bind_in_caller(
+    source: SourceFile,
+    finding: Finding,
+    read: Reader,
+    call: cst.Call,
+    query: cst.Name,
+    params_arg: cst.Arg | None,
+) -> Fix | None:
+    """The sink executes the parameter `query` of its function: bind where a caller the trace
+    passes through builds the statement, and pass the values on through the helper."""
+    function = source.function_of(query)
+    sink_editor = Editor(source)
+    style = _paramstyle(sink_editor)
+    if function is None or style is None:
+        return None
+    placeholder, dialect = style
+    if params_arg is None:
+        through = _add_parameter(source, sink_editor, function, call, placeholder)
+    else:
+        value = params_arg.value
+        through = value.value if isinstance(value, cst.Name) and source.is_parameter(value) else None
+    if through is None:
+        return None
+    index = source.parameter_index(function, through)
+    editors = {source.path: sink_editor}
+    for passed in passed_arguments(source, query, finding, read):
+        if any(arg.star for arg in passed.call.args):
+            return None
+        position = index - _implicit(function, passed.call) if index is not None else -1
+        if argument(passed.call, position, through) is not None:
+            return None  # the caller passes values already: its SQL has placeholders to merge with
+        site = _built_for(passed.source, passed.arg, passed.call)
+        if site is None:
+            continue
+        built, assign = site
+        pieces = scan(built.parts, existing=None)
+        if pieces is None or not values_bindable(pieces, dialect):
+            return None
+        slots = [piece for piece in pieces if isinstance(piece, Slot)]
+        params = _parameters(passed.source, passed.call, "execute", slots, None, built.quote)
+        if params is None:
+            return None
+        editor = editors.setdefault(passed.source.path, Editor(passed.source))
+        literal = string_literal("".join(render(piece, placeholder) for piece in pieces), built.quote)
+        new_call = passed.call
+        if assign is None:
+            new_call = new_call.with_changes(
+                args=[a.with_changes(value=literal) if a is passed.arg else a for a in new_call.args]
+            )
+        else:
+            editor.replace(assign, assign.with_changes(value=literal))
+        editor.replace(passed.call, with_arg(new_call, keyword_arg(through, params)))
+        helper = f"{function.name.value}()"
+        return finish(f"{_describe(passed.source, slots)}, passed on through {helper}", *editors.values())
+    return None
+
+
+def _implicit(function: cst.FunctionDef, call: cst.Call) -> int:
+    """1 when `call` is `obj.method(...)` of a method whose `self` is not written at the call."""
+    params = function.params.params
+    method = bool(params) and params[0].name.value in ("self", "cls")
+    return 1 if method and isinstance(call.func, cst.Attribute) else 0
+
+
+def _built_for(source: SourceFile, arg: cst.Arg, call: cst.Call) -> tuple[Built, cst.Assign | None] | None:
+    """The statement a caller passes, built inline or in a local variable set once for it."""
+    built = decompose(arg.value)
+    if built is not None:
+        return built, None
+    if not isinstance(arg.value, cst.Name):
+        return None
+    assign = source.single_assignment(arg.value)
+    built = decompose(assign.value) if assign is not None else None
+    if assign is None or built is None or _executed_elsewhere(source, arg.value, call):
+        return None
+    if any(read is not arg.value for read in source.reads(arg.value)):
+        return None  # the variable is read elsewhere too, and would lose its values there
+    return None if rebound_between(source, assign.value, assign, call) else (built, assign)
+
+
+def _add_parameter(
+    source: SourceFile, editor: Editor, function: cst.FunctionDef, call: cst.Call, placeholder: str
+) -> str | None:
+    """`params` appended to the helper's parameters and passed to its execute call; its
+    default keeps every other caller's statement running as it did."""
+    params = function.params
+    if not isinstance(params.star_arg, cst.MaybeSentinel) or params.kwonly_params:
+        return None  # a new parameter after `*args` or keyword-only ones would change their meaning
+    name = source.fresh_name("params", call)
+    default: cst.BaseExpression = cst.Tuple([]) if placeholder == "?" else cst.Name("None")
+    no_space = cst.SimpleWhitespace("")
+    new = cst.Param(cst.Name(name), default=default, equal=cst.AssignEqual(no_space, no_space))
+    editor.replace(params, params.with_changes(params=[*params.params, new]))
+    editor.replace(call, with_arg(call, cst.Arg(cst.Name(name))))
+    return name
+
+
+def _describe(source: SourceFile, slots: Sequence[Slot]) -> str:
     bound = [part for slot in slots for part in slot.parts if isinstance(part, Value)]
     names = ", ".join(f"`{source.code(part.expression)}`" for part in bound)
     what = "a query parameter" if len(bound) == 1 else "query parameters"
@@ -158,7 +251,7 @@ def _executed_elsewhere(source: SourceFile, variable: cst.Name, call: cst.Call) 
     return False
 
 
-def _paramstyle(editor: Editor, built: Built) -> tuple[str, str] | None:
+def _paramstyle(editor: Editor) -> tuple[str, str] | None:
     """The driver's placeholder and SQL dialect, from the module's imports; None when the
     module imports no known driver, or drivers of both styles."""
     styles = {style for module, style in _DRIVERS.items() if editor.imports_module(module)}
@@ -167,161 +260,11 @@ def _paramstyle(editor: Editor, built: Built) -> tuple[str, str] | None:
     return None
 
 
-def _scan(parts: Sequence[Part], existing: str | None) -> list[_Piece] | None:
-    """The statement as SQL text and slots; None when a value sits where it cannot be bound
-    (in a quoted identifier or a comment, or after a string prefix like `N'`).
-
-    `existing` is the driver's placeholder when the call already passes parameters: the
-    placeholders already in the text are then slots too, so the old and new values merge."""
-    tokens: list[str | Value] = []
-    for part in parts:
-        tokens.extend(part.value if isinstance(part, Text) else [part])
-    pieces: list[_Piece] = []
-    index = 0
-    while index < len(tokens):
-        first = tokens[index]
-        if isinstance(first, Value):
-            pieces.append(_Slot((first,)))
-            index += 1
-            continue
-        end = _region_end(tokens, index)
-        if end is None:
-            return None
-        region = tokens[index:end]
-        if first == "'" and any(isinstance(item, Value) for item in region):
-            previous = tokens[index - 1] if index else " "
-            if isinstance(previous, str) and (previous.isalnum() or previous == "_"):
-                return None  # N'...', E'...': the prefix would be left without its string
-            pieces.append(_Slot(_quoted_parts(region[1:-1], percent=existing == "%s"), quoted=True))
-        elif any(isinstance(item, Value) for item in region):
-            return None
-        elif existing is not None and _starts(tokens, index, existing):
-            pieces.append(_Slot(existing=True))
-            end = index + len(existing)
-        elif existing == "%s" and _starts(tokens, index, "%%"):
-            pieces.append("%")  # with parameters the driver reads `%%` as one `%`
-            end = index + 2
-        else:
-            text = "".join(item for item in region if isinstance(item, str))
-            pieces.append(text.replace("%%", "%") if existing == "%s" else text)
-        index = end
-    return pieces
-
-
-def _region_end(tokens: Sequence[str | Value], index: int) -> int | None:
-    """Where the lexical unit starting at `index` ends: a quoted string or identifier, a
-    comment, or a single character. None for an unterminated one."""
-    opening = tokens[index]
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
-    if opening in ("'", '"', "`"):
-        position = index + 1
-        while position < len(tokens):
-            if tokens[position] == opening:
-                if opening == "'" and position + 1 < len(tokens) and tokens[position + 1] == "'":
-                    position += 2  # '' is a quote inside the string
-                    continue
-                return position + 1
-            position += 1
-        return None
-    if opening == "-" and following == "-":
-        position = index
-        while position < len(tokens) and tokens[position] != "\n":
-            position += 1
-        return position
-    if opening == "/" and following == "*":
-        for position in range(index + 2, len(tokens) - 1):
-            if tokens[position] == "*" and tokens[position + 1] == "/":
-                return position + 2
-        return None
-    return index + 1
-
-
-def _starts(tokens: Sequence[str | Value], index: int, text: str) -> bool:
-    window = tokens[index : index + len(text)]
-    return all(isinstance(item, str) for item in window) and "".join(map(str, window)) == text
-
-
-def _quoted_parts(region: Sequence[str | Value], percent: bool) -> tuple[Part, ...]:
-    """The contents of an SQL string literal as the value it denotes: `''` is one quote
-    (and `%%` one percent sign when `percent`: the driver already read the text)."""
-    doubled = ("'", "%") if percent else ("'",)
-    parts: list[Part] = []
-    text = ""
-    position = 0
-    while position < len(region):
-        item = region[position]
-        if isinstance(item, Value):
-            if text:
-                parts.append(Text(text))
-                text = ""
-            parts.append(item)
-        elif item in doubled and position + 1 < len(region) and region[position + 1] == item:
-            text += item
-            position += 1
-        else:
-            text += item
-        position += 1
-    if text:
-        parts.append(Text(text))
-    return tuple(parts)
-
-
-def _values_bindable(pieces: Sequence[_Piece], dialect: str) -> bool:
-    """Every pasted value can become a parameter: its conversion keeps its meaning, and an
-    unquoted one stands where SQL expects a value, not a name."""
-    for piece in pieces:
-        if isinstance(piece, _Slot):
-            for part in piece.parts:
-                if isinstance(part, Value) and (part.conversion or part.spec not in _BINDABLE_SPECS):
-                    return False
-    unquoted = [
-        i
-        for i, piece in enumerate(pieces)
-        if isinstance(piece, _Slot) and not (piece.quoted or piece.existing)
-    ]
-    if not unquoted:
-        return True
-    text = "".join(f" :fp{i} " if isinstance(piece, _Slot) else piece for i, piece in enumerate(pieces))
-    try:
-        statements = sqlglot.parse(text, read=dialect)
-    except SqlglotError:
-        return False
-    found = {
-        placeholder.name: placeholder
-        for statement in statements
-        if statement is not None
-        for placeholder in statement.find_all(exp.Placeholder)
-    }
-    return all(f"fp{i}" in found and _value_position(found[f"fp{i}"]) for i in unquoted)
-
-
-def _value_position(node: exp.Expression) -> bool:
-    child, parent = node, node.parent
-    while isinstance(parent, exp.Paren):
-        child, parent = parent, parent.parent
-    if isinstance(parent, exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT | exp.LTE | exp.Like | exp.ILike):
-        return child.arg_key == "expression"
-    if isinstance(parent, exp.In):
-        return child.arg_key == "expressions"
-    if isinstance(parent, exp.Between):
-        return child.arg_key in ("low", "high")
-    if isinstance(parent, exp.Limit | exp.Offset):
-        return child.arg_key == "expression"
-    return isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values)
-
-
-def _render(piece: _Piece, placeholder: str) -> str:
-    if isinstance(piece, _Slot):
-        return placeholder
-    # With parameters, format-style drivers read every `%` as the start of a placeholder.
-    return piece.replace("%", "%%") if placeholder == "%s" else piece
-
-
 def _parameters(
     source: SourceFile,
     call: cst.Call,
     method: str,
-    slots: Sequence[_Slot],
+    slots: Sequence[Slot],
     params_arg: cst.Arg | None,
     quote: str,
 ) -> cst.BaseExpression | None:
@@ -406,10 +349,10 @@ def _named(
     built: Built,
 ) -> Fix | None:
     """SQLAlchemy: `text()` with `:name` bind parameters, their values as a dict after it."""
-    pieces = _scan(built.parts, existing=None)
-    if pieces is None or not _values_bindable(pieces, "postgres"):
+    pieces = scan(built.parts, existing=None)
+    if pieces is None or not values_bindable(pieces, "postgres"):
         return None
-    slots = [piece for piece in pieces if isinstance(piece, _Slot)]
+    slots = [piece for piece in pieces if isinstance(piece, Slot)]
     names: list[str] = []
     for slot in slots:
         value = slot.parts[0] if len(slot.parts) == 1 else None
@@ -417,8 +360,7 @@ def _named(
         names.append(value_name(expression, set(names), "param"))
     rendered = iter(names)
     sql = "".join(
-        f":{next(rendered)}" if isinstance(piece, _Slot) else _BIND_LIKE.sub(r"\\:", piece)
-        for piece in pieces
+        f":{next(rendered)}" if isinstance(piece, Slot) else _BIND_LIKE.sub(r"\\:", piece) for piece in pieces
     )
     values = _parameters(source, call, "execute", slots, None, built.quote)
     if not isinstance(values, cst.Tuple):
