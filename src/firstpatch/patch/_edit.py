@@ -18,7 +18,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
-from firstpatch.patch._imports import add_import
+from firstpatch.patch._imports import add_import, drop_import
 from firstpatch.patch._source import SourceFile
 
 CSTNodeT = TypeVar("CSTNodeT", bound=cst.CSTNode)
@@ -118,15 +118,31 @@ class Editor:
         module = self.source.module.visit(_Apply(self._replace, self._before, self._after, on_the_way))
         for module_name, obj in self._add:
             module = add_import(module, module_name, obj)
-        # libcst's visitor re-resolves every name in the module (seconds for a large file):
-        # run it only for an import this file's own scopes say the edits left unused.
-        unused = [(name, obj) for name, obj in self._remove if self._left_unused(name, obj)]
+        # Imports this file's own scopes say the edits left unused are dropped from their line;
+        # libcst's visitor, which re-resolves every name in the module (seconds for a large
+        # file), only removes those that stand elsewhere (under `if`/`try`, after a `;`).
+        unused = []
+        for module_name, obj in self._remove:
+            if self._imported(module_name, obj) and self._left_unused(module_name, obj):
+                dropped = drop_import(module, module_name, obj)
+                if dropped is None:
+                    unused.append((module_name, obj))
+                else:
+                    module = _no_blank_start(dropped, module)
         if unused:
             context = CodemodContext()
             for module_name, obj in unused:
                 RemoveImportsVisitor.remove_unused_import(context, module_name, obj)
             module = _no_blank_start(RemoveImportsVisitor(context).transform_module(module), module)
         return module.code
+
+    def _imported(self, module: str, obj: str | None) -> bool:
+        """The file has `import module` / `from module import obj` (not one an edit adds)."""
+        wanted = _imported(module, obj)
+        return any(
+            not item.pending and (item.bound, item.qualified) == (wanted.bound, wanted.qualified)
+            for item in self._imports
+        )
 
     def _left_unused(self, module: str, obj: str | None) -> bool:
         """Every use of what `import module` / `from module import obj` binds lies inside a

@@ -190,3 +190,73 @@ def _before(
     moved = new.with_changes(leading_lines=old.leading_lines)
     kept = old.with_changes(leading_lines=[cst.EmptyLine()] if separate else [])
     return [*body[:index], moved, kept, *body[index + 1 :]]
+
+
+def drop_import(module: cst.Module, name: str, obj: str | None) -> cst.Module | None:
+    """`module` without `import name` / `from name import obj` (no `as`), found on a line of its
+    own at the top level; None when it is not there (an import under `if`/`try`, or sharing a
+    line with `;`). `module` itself when the name it binds is still used (a fix may use the
+    module again: `yaml.load` → `yaml.safe_load`), by any variable of that name or a string
+    naming it (`__all__`, a string annotation): scopes are not told apart, so the doubt keeps it."""
+    body = list(module.body)
+    for index, statement in enumerate(body):
+        node = _single_import(statement)
+        if node is None or not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        aliases = [] if isinstance(node.names, cst.ImportStar) else list(node.names)
+        if isinstance(node, cst.Import) and obj is None:
+            dropped = [a for a in aliases if get_full_name_for_node(a.name) == name and a.asname is None]
+        elif isinstance(node, cst.ImportFrom) and obj is not None and _module_of(node) == name:
+            dropped = [a for a in aliases if get_full_name_for_node(a.name) == obj and a.asname is None]
+        else:
+            continue
+        if not dropped:
+            continue
+        kept = [alias for alias in aliases if alias not in dropped]
+        bound = obj if obj is not None else name.split(".", maxsplit=1)[0]
+        others = module.with_changes(body=[*body[:index], *body[index + 1 :]])
+        if _mentions(others, bound) or any(get_full_name_for_node(alias.name) == bound for alias in kept):
+            return module
+        if not kept:
+            following = body[index + 1] if index + 1 < len(body) else None
+            del body[index]
+            if following is not None and isinstance(
+                following, cst.SimpleStatementLine | cst.BaseCompoundStatement
+            ):
+                # Comments above the import stay, above whatever now comes first.
+                lines = [*statement.leading_lines, *following.leading_lines]
+                body[index] = following.with_changes(leading_lines=lines)
+            return module.with_changes(body=body)
+        if aliases[-1] in dropped:
+            parenthesized = isinstance(node, cst.ImportFrom) and node.lpar is not None
+            ending = aliases[-1].comma if parenthesized else cst.MaybeSentinel.DEFAULT
+            kept[-1] = kept[-1].with_changes(comma=ending)
+        body[index] = statement.with_changes(body=[node.with_changes(names=kept)])
+        return module.with_changes(body=body)
+    return None
+
+
+def _mentions(module: cst.Module, name: str) -> bool:
+    finder = _NameFinder(name)
+    module.visit(finder)
+    return finder.found
+
+
+class _NameFinder(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.found:
+            return False
+        if isinstance(node, cst.Attribute | cst.Arg):
+            node.value.visit(self)  # `json.loads` and `f(loads=x)` do not use a name `loads`
+            return False
+        if isinstance(node, cst.Name) and node.value == self.name:
+            self.found = True
+        elif isinstance(node, cst.SimpleString):
+            text = node.evaluated_value
+            self.found = isinstance(text, str) and (text == self.name or text.startswith(self.name + "."))
+        return not self.found
