@@ -242,6 +242,7 @@ class WebDriver(Driver):
                         payload,
                         plan.oracle,
                         cookies_set(observation) if isinstance(plan.oracle, MissingCookieFlagOracle) else (),
+                        self.python,
                     ),
                     request=request.curl(),
                     log=log,
