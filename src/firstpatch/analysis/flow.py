@@ -305,13 +305,25 @@ class FunctionFlow:
                 state.taint[root] = join(state.taint.get(root, CLEAN), taint)
                 state.shapes.pop(root, None)
             return
-        step = Step(StepKind.PROPAGATION, location(self.module, target), f"assigned to {path}")
+        # Steps are built only for tainted values: most assignments carry nothing.
+        step_cache: list[Step] = []
+
+        def step() -> Step:
+            if not step_cache:
+                step_cache.append(
+                    Step(StepKind.PROPAGATION, location(self.module, target), f"assigned to {path}")
+                )
+            return step_cache[0]
+
+        def stepped(value_taint: Taint) -> Taint:
+            return extend(value_taint, step()) if value_taint else CLEAN
+
         state.forget(path)
-        state.taint[path] = extend(taint, step) if taint else CLEAN
+        state.taint[path] = stepped(taint)
         if value is None:
             return
         for field_path, field_taint in self.new_object_fields.pop(id(value), {}).items():
-            state.taint[path + field_path] = extend(field_taint, step) if field_taint else CLEAN
+            state.taint[path + field_path] = stepped(field_taint)
         folded = fold(value, state.consts)
         if folded is not UNKNOWN and is_constant_value(folded):
             state.consts[path] = folded
@@ -319,7 +331,7 @@ class FunctionFlow:
             isinstance(e, ast.Constant) for e in value.elts
         ):
             state.consts[path] = tuple(e.value for e in value.elts if isinstance(e, ast.Constant))
-        containers.remember_literal(state, path, value, lambda node: extend(self._expr(node, state), step))
+        containers.remember_literal(state, path, value, lambda node: stepped(self._expr(node, state)))
         self.types.pop(path, None)
         if isinstance(value, ast.Name) and value.id in self.types:
             self.types[path] = self.types[value.id]
