@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,8 @@ def _argument_taint(flow: FunctionFlow, sink: SinkModel, arg: ast.expr, taint: T
             return _program_taint(elements, constants)
         if _starts_constant(arg):  # "ls " + name: the caller chose the program
             return CLEAN
+    if sink.cwe in _URL_CWES and _fixed_origin(arg):
+        return CLEAN  # "/projects/" + key or "https://api.example.com/" + path: the site is fixed
     if sink.html_only:
         body = response_body(arg, flow)
         return CLEAN if body is None else taint if body is arg else flow._expr(body, state)
@@ -151,6 +154,24 @@ def _arguments_match(flow: FunctionFlow, call: ast.Call, model: FlagModel) -> bo
         if keyword is None or fold(keyword, {}) != expected:
             return False
     return True
+
+
+_URL_CWES = frozenset({601, 918})
+_FIXED_ORIGIN = re.compile(r"^(/(?![/\\])|https?://[^/?#@]+/)")
+
+
+def _fixed_origin(node: ast.expr) -> bool:
+    """Whether a URL built from pieces starts with literal text that fixes where it goes: a path
+    on this site ("/x", not "//x") or a scheme and host that end at a "/"."""
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        node = node.left
+    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+        prefix = node.values[0].value
+    elif isinstance(node, ast.Constant):
+        prefix = node.value
+    else:
+        return False
+    return isinstance(prefix, str) and bool(_FIXED_ORIGIN.match(prefix))
 
 
 def _starts_constant(node: ast.expr) -> bool:
