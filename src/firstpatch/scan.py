@@ -43,6 +43,7 @@ class ScanOptions:
     prove: bool = True
     patch: bool = True
     install_deps: bool = False  # run the target in a cached environment with its own requirements
+    target_python: str | None = None  # the interpreter the target runs under in the sandbox
     db: str | None = None  # the store whose advisory data to use (else the shipped snapshot)
     python: Path | None = None  # --python: an installed environment to inventory too
     rootfs: Path | None = None  # --rootfs: a root filesystem whose packages to inventory too
@@ -101,10 +102,10 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
 
 
 def _drivers(root: Path, options: ScanOptions) -> dict[str, prove.Driver]:
-    """The prove drivers, running the target in its own environment when asked to install it."""
-    if not options.install_deps:
+    """The prove drivers, running the target in its own environment or interpreter when asked."""
+    if not options.install_deps and options.target_python is None:
         return prove.DRIVERS
-    return prove.drivers_for(prove.prepare(root).python)
+    return prove.target_drivers(root, options.install_deps, options.target_python)
 
 
 def _prove(

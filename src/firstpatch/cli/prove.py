@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from firstpatch.cli.app import app, write_atomically
+from firstpatch.cli.scan import TargetPythonOption
 from firstpatch.errors import ExitCode, UsageError
 from firstpatch.model import Finding, FindingKind, ProofStatus, Run
 
@@ -34,6 +35,7 @@ def prove(
             help="Install the target's declared requirements into a cached environment for the sandbox.",
         ),
     ] = False,
+    target_python: TargetPythonOption = None,
     reproducer: Annotated[
         Path | None, typer.Option(help="Write the reproducer script here when the finding is confirmed.")
     ] = None,
@@ -51,7 +53,9 @@ def prove(
     root = path or Path(run.target)
     if not root.is_dir():
         raise UsageError(f"{root}: the scanned project folder is not there (give it with --path)")
-    evidence = prove_in_scan(root, [chosen], install_deps=install_deps).get(chosen.fingerprint)
+    evidence = prove_in_scan(root, [chosen], install_deps=install_deps, target_python=target_python).get(
+        chosen.fingerprint
+    )
     if evidence is None:
         raise UsageError(f"no evidence for {chosen.fingerprint}")
     proved = replace(chosen, evidence=evidence)

@@ -42,6 +42,16 @@ else:
 _DEFAULT_FORMAT = Format(DEFAULT_FORMAT)
 
 
+TargetPythonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target-python",
+        help="The Python the target runs under in the sandbox; with --install-deps, the one its "
+        "environment is created with (default: what the project asks for, when installed).",
+    ),
+]
+
+
 class FailOn(enum.StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
@@ -96,6 +106,7 @@ def scan(
             help="Install the target's declared requirements into a cached environment the sandbox runs in.",
         ),
     ] = False,
+    target_python: TargetPythonOption = None,
     jobs: Annotated[
         int | None,
         typer.Option(min=1, help="Analysis worker processes (default: every core; FIRSTPATCH_JOBS)."),
@@ -136,6 +147,7 @@ def scan(
         prove=not no_prove,
         patch=not no_patch and not no_prove,
         install_deps=install_deps,
+        target_python=target_python,
         db=db,
         python=python,
         rootfs=rootfs,
