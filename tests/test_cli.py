@@ -12,7 +12,11 @@ import pytest
 
 from firstpatch.model import schema
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The offline data set lies beside the repository (CI lays a copy of it there too).
+SHARED = next(
+    (p for p in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")) if p.is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
 VULNERABLE_ROUTE = """\
 import os
 from flask import Flask, request
