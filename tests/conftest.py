@@ -13,6 +13,19 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_default_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read or write the user's own database: FIRSTPATCH_DB points at a fresh file
+    for the whole session (subprocesses inherit it)."""
+    previous = os.environ.get("FIRSTPATCH_DB")
+    os.environ["FIRSTPATCH_DB"] = f"sqlite:///{tmp_path_factory.mktemp('store') / 'firstpatch.db'}"
+    yield
+    if previous is None:
+        os.environ.pop("FIRSTPATCH_DB", None)
+    else:
+        os.environ["FIRSTPATCH_DB"] = previous
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Protocol
 
 from firstpatch import __version__, inventory, patch, prove
-from firstpatch.advisories.assess import known_vulnerabilities
+from firstpatch.advisories.assess import KnownVulnerabilities, known_vulnerabilities
+from firstpatch.advisories.findings import audit
+from firstpatch.advisories.interface import AdvisoryError
+from firstpatch.advisories.snapshot import SnapshotSource
 from firstpatch.analysis.engine import TaintAnalyzer
 from firstpatch.errors import TargetError
-from firstpatch.model import Finding, ProofStatus, Run, RunId, Skipped
+from firstpatch.model import Component, Finding, ProofStatus, Run, RunId, Skipped
 from firstpatch.rank import ranked
+from firstpatch.store.interface import StoreError
 from firstpatch.target import Target
 
 
@@ -71,7 +75,7 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
         components = inventory.merge((*components, *installed))
         problems = (*problems, *installed_problems)
     progress.stage("known vulnerabilities")
-    known = known_vulnerabilities(components, target.root, options.db)
+    known = _known_vulnerabilities(components, target.root, options.db)
     progress.stage("analysis")
     analyzer = TaintAnalyzer()
     analysis = analyzer.analyze(target)
@@ -99,6 +103,21 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
         stages=(*stages, "rank"),
     )
     return ScanOutcome(run, problems, known.warnings)
+
+
+def _known_vulnerabilities(
+    components: tuple[Component, ...], root: Path, db: str | None
+) -> KnownVulnerabilities:
+    """Advisories from the store when it can be read; a default store that cannot (written by a
+    newer firstpatch, say) is a warning, and the shipped snapshot answers instead."""
+    try:
+        return known_vulnerabilities(components, root, db)
+    except (AdvisoryError, StoreError) as exc:
+        if db is not None:
+            raise  # the database the user named must work
+        result = audit(components, SnapshotSource())
+        warning = f"{exc}; matched against the advisory snapshot shipped with firstpatch instead"
+        return KnownVulnerabilities(result.findings, result.skipped, (warning,), "advisory snapshot")
 
 
 def _drivers(root: Path, options: ScanOptions) -> dict[str, prove.Driver]:
