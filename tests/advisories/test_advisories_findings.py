@@ -80,7 +80,7 @@ def test_demo_project_against_the_shipped_snapshot() -> None:
         "flask 0.12.2 is affected by 3 known vulnerabilities: PYSEC-2018-66 (CVE-2018-1000656); "
         "PYSEC-2019-179 (CVE-2019-1010083); PYSEC-2023-62 (CVE-2023-30861). "
         "Upgrade to 2.2.5 (a new major version). "
-        "Severity unknown (no CVSS v3/v4 vector in the advisories): rated medium."
+        "Severity unknown (no CVSS v3/v4 vector or severity in the advisories): rated medium."
     )
     assert dependency_findings(components, SnapshotSource()) == result.findings
 

@@ -126,6 +126,9 @@ def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
             a for a in store.source().for_package(Ecosystem.GO, "stdlib") if a.id == "GO-2022-0969"
         ]
         assert "CVE-2022-27664" in advisory.aliases
+        # The compiled forms (control characters and all) come back from COPY as written.
+        (finding,) = audit([_component(Ecosystem.GO, "stdlib", "1.18.5")], store.source()).findings
+        assert (finding.advisory_ids, finding.fix_version) == (("GO-2022-0969",), "1.18.6")
         exploited = store.exploitation(["CVE-2022-2294", "CVE-1999-0001"])
         assert exploited["CVE-2022-2294"].in_kev
         assert exploited["CVE-2022-2294"].kev_ransomware

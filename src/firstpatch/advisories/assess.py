@@ -8,13 +8,15 @@ project's own code reaches them. Stale store data is a warning, not an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from firstpatch.advisories.db.store import AdvisoryStore
+from firstpatch.advisories.facts import AdvisoryFacts
 from firstpatch.advisories.findings import audit
 from firstpatch.advisories.interface import AdvisorySource
+from firstpatch.advisories.package_index import PackageIndex
 from firstpatch.advisories.reachability import ProjectUses, judge
 from firstpatch.advisories.snapshot import SnapshotSource
 from firstpatch.advisories.symbols import AffectedSymbols
@@ -53,7 +55,7 @@ def known_vulnerabilities(
         if store is not None:
             findings = with_exploitation(findings, store.exploitation(cves(findings)))
         if root is not None:
-            findings = with_reachability(findings, root, source)
+            findings = with_reachability(findings, root, result.advisories)
         return KnownVulnerabilities(findings, result.skipped, tuple(warnings), described)
     finally:
         if store is not None:
@@ -74,6 +76,15 @@ class LayeredSource(AdvisorySource):
 
     def for_package(self, ecosystem: Ecosystem, name: str) -> Sequence[Advisory]:
         return self._for(ecosystem).for_package(ecosystem, name)
+
+    def package_index(self, ecosystem: Ecosystem, name: str) -> PackageIndex:
+        return self._for(ecosystem).package_index(ecosystem, name)
+
+    def facts(self, ids: Collection[str]) -> Mapping[str, AdvisoryFacts]:
+        return self.store.facts(ids)  # the snapshot's indexes carry their records' facts
+
+    def text_severity(self, advisory_id: str) -> str | None:
+        return self.store.text_severity(advisory_id) or self.fallback.text_severity(advisory_id)
 
     def affected_symbols(self, advisory_id: str) -> tuple[AffectedSymbols, ...]:
         return self.store.affected_symbols(advisory_id)
@@ -108,9 +119,10 @@ def with_exploitation(findings: Sequence[Finding], by_cve: dict[str, Exploitatio
 
 
 def with_reachability(
-    findings: Sequence[Finding], root: str | Path, source: AdvisorySource
+    findings: Sequence[Finding], root: str | Path, advisories: Mapping[str, AdvisoryFacts]
 ) -> tuple[Finding, ...]:
-    """PyPI findings judged against the project's own imports and calls (read once)."""
+    """PyPI findings judged against the project's own imports and calls (read once); `advisories`
+    holds the findings' records (`Audit.advisories`)."""
     if not any(f.component is not None and f.component.ecosystem is Ecosystem.PYPI for f in findings):
         return tuple(findings)
     uses = ProjectUses.of(str(root))
@@ -120,7 +132,5 @@ def with_reachability(
         if component is None or component.ecosystem is not Ecosystem.PYPI:
             out.append(finding)
             continue
-        ids = set(finding.advisory_ids)
-        advisories = [a for a in source.for_package(component.ecosystem, component.name) if a.id in ids]
-        out.append(judge(finding, uses, advisories))
+        out.append(judge(finding, uses, [advisories[i] for i in finding.advisory_ids if i in advisories]))
     return tuple(out)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from firstpatch.advisories import osv
+from firstpatch.advisories.facts import text_severity_of
 from firstpatch.advisories.interface import AdvisoryError, AdvisorySource
 from firstpatch.advisories.memory import MemorySource
 from firstpatch.model import Advisory, Ecosystem
@@ -28,11 +29,22 @@ class DirectorySource(AdvisorySource):
 
     def _source(self) -> MemorySource:
         if self._loaded is None:
-            self._loaded = MemorySource(load_record(file) for file in record_files(self.path))
+            advisories: list[Advisory] = []
+            words: dict[str, str] = {}
+            for file in record_files(self.path):
+                advisory, raw = read_record(file)
+                advisories.append(advisory)
+                word = text_severity_of(raw)
+                if word is not None:
+                    words[advisory.id] = word
+            self._loaded = MemorySource(advisories, words)
         return self._loaded
 
     def for_package(self, ecosystem: Ecosystem, name: str) -> tuple[Advisory, ...]:
         return self._source().for_package(ecosystem, name)
+
+    def text_severity(self, advisory_id: str) -> str | None:
+        return self._source().text_severity(advisory_id)
 
     def advisories(self) -> tuple[Advisory, ...]:
         """Every record in the folder, withdrawn ones included, in path order."""
@@ -43,8 +55,9 @@ def record_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.suffix in RECORD_SUFFIXES and path.is_file())
 
 
-def load_record(path: Path) -> Advisory:
-    """One record file; any failure is an AdvisoryError that names the file."""
+def read_record(path: Path) -> tuple[Advisory, object]:
+    """One record file, and its decoded value (for the fields `model.Advisory` leaves out); any
+    failure is an AdvisoryError that names the file."""
     try:
         if path.stat().st_size > MAX_RECORD_BYTES:
             raise AdvisoryError(f"{path}: larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB")
@@ -53,4 +66,5 @@ def load_record(path: Path) -> Advisory:
         raise AdvisoryError(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise AdvisoryError(f"{path}: not UTF-8 text: {exc.reason}") from exc
-    return osv.loads(text, str(path))
+    raw = osv.decode(text, str(path))
+    return osv.from_data(raw, str(path)), raw

@@ -7,18 +7,22 @@ same CVE) are one vulnerability: they are counted once and their aliases merged.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol, TypeVar
 
 from packageurl import PackageURL
 
-from firstpatch.advisories.interface import AdvisorySource
-from firstpatch.advisories.matching import MatchResult, match
+from firstpatch.advisories.facts import AdvisoryFacts
+from firstpatch.advisories.interface import AdvisoryError, AdvisorySource
 from firstpatch.advisories.names import component_release
-from firstpatch.advisories.remediation import Remedy, smallest_fix
-from firstpatch.advisories.severity import advisory_severity, worst_vector
+from firstpatch.advisories.package_index import PackageIndex, judge
+from firstpatch.advisories.remediation import Remedy, fix_in
+from firstpatch.advisories.severity import cvss_severity, text_rating, worst_vector
 from firstpatch.model import (
     Advisory,
+    AdvisoryId,
     Component,
     Confidence,
     Ecosystem,
@@ -35,12 +39,27 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _TITLE_LIMIT = 200
 
 
+class _Named(Protocol):
+    """A record as grouping sees it (`model.Advisory` or `AdvisoryFacts`)."""
+
+    @property
+    def id(self) -> AdvisoryId: ...
+
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+Described = TypeVar("Described", bound=_Named)
+
+
 @dataclass(frozen=True, slots=True)
 class Audit:
-    """Findings, and the components (or advisories) that could not be checked, with why."""
+    """Findings, and the components (or advisories) that could not be checked, with why;
+    `advisories` holds what the findings' records say (their text, for reachability), by id."""
 
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...]
+    advisories: Mapping[str, AdvisoryFacts] = field(default_factory=dict)
 
 
 def dependency_findings(components: Iterable[Component], source: AdvisorySource) -> tuple[Finding, ...]:
@@ -48,93 +67,157 @@ def dependency_findings(components: Iterable[Component], source: AdvisorySource)
     return audit(components, source).findings
 
 
+_Key = tuple[Ecosystem, str, str, str | None]  # ecosystem, name, version, release
+
+
 def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
-    """Match every component against `source`; what cannot be matched is said in `skipped`."""
-    findings: list[Finding] = []
-    skipped: list[Skipped] = []
-    # Fleets repeat the same pins many times: judge each (package, version) once per audit.
-    verdicts: dict[tuple[Ecosystem, str, str, str | None], _Verdict] = {}
+    """Match every component against `source`; what cannot be matched is said in `skipped`.
+
+    Matching runs on each package's compiled index; the records' text is read afterwards, for
+    the matched records only, and each (package, version) is judged once per audit: fleets
+    repeat the same pins many times.
+    """
     components = tuple(components)
     source.prefetch({(c.ecosystem, c.name) for c in components if c.version is not None})
+    indexes: dict[tuple[Ecosystem, str], PackageIndex] = {}
+    verdicts: dict[_Key, _Verdict] = {}
+    for component in components:
+        if component.version is None:
+            continue
+        key = (component.ecosystem, component.name, component.version, component_release(component))
+        if key not in verdicts:
+            package = (component.ecosystem, component.name)
+            index = indexes.get(package)
+            if index is None:
+                index = indexes[package] = source.package_index(*package)
+            verdicts[key] = _judge(index, component.version, key[3])
+    facts = _facts(indexes.values(), {i for v in verdicts.values() for i in v.matched}, source)
+    described: dict[tuple[AdvisoryId, ...], _Described] = {}
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
     for component in components:
         where = component.locations[0] if component.locations else Location("")
         if component.version is None:
             reason = f"{component.name}: no exact version pinned; not checked against advisories"
             skipped.append(Skipped(where.path, reason, where.line))
             continue
+        key = (component.ecosystem, component.name, component.version, component_release(component))
+        verdict = verdicts[key]
         label = f"{component.name} {component.version}"
-        release = component_release(component)
-        key = (component.ecosystem, component.name, component.version, release)
-        verdict = verdicts.get(key)
-        if verdict is None:
-            verdict = verdicts[key] = _judge(
-                component.ecosystem, component.name, component.version, release, source
-            )
-        if verdict.result.reason:
-            skipped.append(Skipped(where.path, f"{label}: {verdict.result.reason}", where.line))
-        for undecided in verdict.result.undecided:
-            reason = f"{label}: {undecided.advisory.id} not decided: {undecided.reason}"
-            skipped.append(Skipped(where.path, reason, where.line))
+        if verdict.reason:
+            skipped.append(Skipped(where.path, f"{label}: {verdict.reason}", where.line))
+        for advisory_id, why in verdict.undecided:
+            skipped.append(Skipped(where.path, f"{label}: {advisory_id} not decided: {why}", where.line))
         if verdict.matched:
-            findings.append(_finding(component, component.version, where, verdict))
+            about = described.get(verdict.matched)
+            if about is None:
+                about = described[verdict.matched] = _describe_verdict([facts[i] for i in verdict.matched])
+            findings.append(_finding(component, component.version, where, verdict, about))
     findings.sort(key=lambda f: (f.component.name if f.component else "", f.rule_id))
-    return Audit(tuple(findings), tuple(skipped))
+    matched = {i for f in findings for i in f.advisory_ids}
+    return Audit(tuple(findings), tuple(skipped), {i: facts[i] for i in sorted(matched)})
 
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     """Everything about one package version that does not depend on where it was declared."""
 
-    result: MatchResult
-    matched: tuple[Advisory, ...]  # sorted by id
+    reason: str  # the version cannot be evaluated
+    matched: tuple[AdvisoryId, ...]  # sorted
+    undecided: tuple[tuple[str, str], ...]  # (advisory id, why)
     remedy: Remedy | None
-    groups: tuple[tuple[Advisory, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Described:
+    """What the matched records say, for every component at that version: worked out once per
+    set of matched records."""
+
+    rule: AdvisoryFacts  # the first record, by id: the finding's rule and title
+    title: str
+    aliases: tuple[str, ...]  # every alias that is not itself a matched id
+    listing: str  # `N known vulnerabilities: A (CVE-1); B / C (CVE-2)`
     severity: Severity
     severity_note: str
+    scored: tuple[float, str] | None  # the worst CVSS base score and its vector
 
 
-def _judge(
-    ecosystem: Ecosystem, name: str, version: str, release: str | None, source: AdvisorySource
-) -> _Verdict:
-    known = tuple(source.for_package(ecosystem, name))
-    result = match(ecosystem, name, version, known, release)
-    matched = tuple(sorted({m.advisory.id: m.advisory for m in result.matches}.values(), key=lambda a: a.id))
-    if not matched:
-        return _Verdict(result, (), None, (), Severity.NONE, "")
-    groups = vulnerabilities(matched)
+def _judge(index: PackageIndex, version: str, release: str | None) -> _Verdict:
+    judged = judge(index, version, release, explain=False)  # findings do not quote the reasons
+    records = index.records
+    undecided = tuple((records[n].id, why) for n, why in judged.undecided)
+    if not judged.matched:
+        return _Verdict(judged.reason, (), undecided, None)
+    numbers = {n for n, _ in judged.matched}
+    ids = tuple(sorted({AdvisoryId(records[n].id) for n in numbers}))
+    remedy = fix_in(index, version, numbers, release, ids)
+    return _Verdict(judged.reason, ids, undecided, remedy)
+
+
+def _facts(
+    indexes: Iterable[PackageIndex], wanted: Collection[str], source: AdvisorySource
+) -> dict[str, AdvisoryFacts]:
+    """The facts of the `wanted` records: from the indexes that carry them, else the source."""
+    found = {
+        record.id: record.facts
+        for index in indexes
+        for record in index.records
+        if record.facts is not None and record.id in wanted
+    }
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        found.update(source.facts(missing))
+    lost = sorted(i for i in missing if i not in found)
+    if lost:
+        raise AdvisoryError(
+            f"advisory records {', '.join(lost[:5])} are indexed but not stored; import them again"
+        )
+    return found
+
+
+def _describe_verdict(records: Sequence[AdvisoryFacts]) -> _Described:
+    groups = vulnerabilities(records)
     severity, note = _severity(groups)
-    remedy = smallest_fix(ecosystem, name, version, matched, known)
-    return _Verdict(result, matched, remedy, tuple(map(tuple, groups)), severity, note)
+    ids = {record.id for record in records}
+    count = f"{len(groups)} known vulnerabilit{'y' if len(groups) == 1 else 'ies'}"
+    return _Described(
+        rule=records[0],
+        title=title_of(records[0]),
+        aliases=tuple(sorted({alias for a in records for alias in a.aliases} - ids)),
+        listing=f"{count}: {'; '.join(map(_describe, groups))}",
+        severity=severity,
+        severity_note=note,
+        scored=worst_vector(records),
+    )
 
 
-def _finding(component: Component, version: str, where: Location, verdict: _Verdict) -> Finding:
-    rule = verdict.matched[0]
-    ids = tuple(advisory.id for advisory in verdict.matched)
-    aliases = sorted({alias for a in verdict.matched for alias in a.aliases} - set(ids))
-    count = f"{len(verdict.groups)} known vulnerabilit{'y' if len(verdict.groups) == 1 else 'ies'}"
-    listed = "; ".join(map(_describe, verdict.groups))
+def _finding(
+    component: Component, version: str, where: Location, verdict: _Verdict, described: _Described
+) -> Finding:
     fix = _fix_text(verdict.remedy) if verdict.remedy else ""
-    message = f"{component.name} {version} is affected by {count}: {listed}. {fix} {verdict.severity_note}"
-    scored = worst_vector(verdict.matched)
+    message = (
+        f"{component.name} {version} is affected by {described.listing}. {fix} {described.severity_note}"
+    )
+    scored = described.scored
     return Finding(
         kind=FindingKind.DEPENDENCY,
-        rule_id=RuleId(rule.id),
-        title=title_of(rule),
-        severity=verdict.severity,
+        rule_id=RuleId(described.rule.id),
+        title=described.title,
+        severity=described.severity,
         confidence=Confidence.HIGH,  # an exact pinned version inside a published range
         location=where,
-        fingerprint=fingerprint(rule.id, where.path, _unversioned(component.purl)),
+        fingerprint=fingerprint(described.rule.id, where.path, _unversioned(component.purl)),
         message=message.strip(),
         component=component,
-        advisory_ids=ids,
-        aliases=tuple(aliases),
+        advisory_ids=verdict.matched,
+        aliases=described.aliases,
         fix_version=verdict.remedy.version if verdict.remedy else None,
         cvss_score=scored[0] if scored else None,
         cvss_vector=scored[1] if scored else None,
     )
 
 
-def vulnerabilities(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
+def vulnerabilities(advisories: Sequence[Described]) -> list[list[Described]]:
     """Advisories grouped by the vulnerability they describe (records linked by a shared id or
     alias, transitively), each group sorted by id, groups ordered by their first id."""
     parent = list(range(len(advisories)))
@@ -149,13 +232,13 @@ def vulnerabilities(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
     for index, advisory in enumerate(advisories):
         for name in (advisory.id, *advisory.aliases):
             parent[root(owner.setdefault(name, index))] = root(index)
-    groups: dict[int, list[Advisory]] = {}
-    for index, advisory in enumerate(advisories):
-        groups.setdefault(root(index), []).append(advisory)
+    groups: dict[int, list[Described]] = {}
+    for index, member in enumerate(advisories):
+        groups.setdefault(root(index), []).append(member)
     return sorted((sorted(group, key=lambda a: a.id) for group in groups.values()), key=lambda g: g[0].id)
 
 
-def title_of(advisory: Advisory) -> str:
+def title_of(advisory: Advisory | AdvisoryFacts) -> str:
     """The summary, else the first sentence of the details, else the id."""
     text = advisory.summary.strip() or _SENTENCE_END.split(advisory.details.strip(), maxsplit=1)[0]
     text = " ".join(text.split())
@@ -164,20 +247,37 @@ def title_of(advisory: Advisory) -> str:
     return text or str(advisory.id)
 
 
-def _severity(groups: Sequence[Sequence[Advisory]]) -> tuple[Severity, str]:
-    """The worst CVSS rating among the vulnerabilities; medium, said so, when none has a vector."""
-    rated: list[Severity] = []
+def _severity(groups: Sequence[Sequence[AdvisoryFacts]]) -> tuple[Severity, str]:
+    """The worst rating among the vulnerabilities: each rated by its worst CVSS vector, else by
+    its records' own severity word; medium, said so, when none has either."""
+    by_cvss: list[Severity] = []
+    by_word: list[tuple[Severity, str, str]] = []  # rating, record id, the word
     unrated: list[str] = []
     for group in groups:
-        ratings = [r for r in map(advisory_severity, group) if r is not None]
+        ratings = [r for r in map(cvss_severity, group) if r is not None]
         if ratings:
-            rated.append(max(ratings, key=lambda r: r.rank))
+            by_cvss.append(max(ratings, key=lambda r: r.rank))
+            continue
+        words = [
+            (rating, a.id, a.text_severity or "")
+            for a in group
+            if (rating := text_rating(a.text_severity)) is not None
+        ]
+        if words:
+            by_word.append(max(words, key=lambda w: w[0].rank))
         else:
             unrated.append(group[0].id)
-    if not rated:
-        return Severity.MEDIUM, "Severity unknown (no CVSS v3/v4 vector in the advisories): rated medium."
-    worst = max(rated, key=lambda r: r.rank)
-    note = f"Severity {worst} from CVSS."
+    if not by_cvss and not by_word:
+        return (
+            Severity.MEDIUM,
+            "Severity unknown (no CVSS v3/v4 vector or severity in the advisories): rated medium.",
+        )
+    worst = max([*by_cvss, *(w[0] for w in by_word)], key=lambda r: r.rank)
+    if any(r is worst for r in by_cvss):
+        note = f"Severity {worst} from CVSS."
+    else:
+        _, record, word = next(w for w in by_word if w[0] is worst)
+        note = f"Severity {worst} from {record}'s own rating ({word}; no CVSS vector)."
     if unrated:
         note += f" No CVSS vector for {', '.join(unrated)}: not rated."
     return worst, note
@@ -194,20 +294,18 @@ def _fix_text(remedy: Remedy) -> str:
     return text + "."
 
 
-def _describe(group: Sequence[Advisory]) -> str:
+def _describe(group: Sequence[AdvisoryFacts]) -> str:
     """`GHSA-x / PYSEC-y (CVE-z)`: the records of one vulnerability and its CVE names."""
     ids = [advisory.id for advisory in group]
     cves = sorted({alias for a in group for alias in a.aliases if alias.startswith("CVE-")} - set(ids))
     return " / ".join(ids) + (f" ({', '.join(cves)})" if cves else "")
 
 
+@lru_cache(maxsize=65536)
 def _unversioned(purl: str) -> str:
     """The purl without its version: the fingerprint survives an upgrade that stays vulnerable."""
-    parsed = PackageURL.from_string(purl)
-    return PackageURL(
-        type=parsed.type,
-        namespace=parsed.namespace,
-        name=parsed.name,
-        qualifiers=parsed.qualifiers,
-        subpath=parsed.subpath,
-    ).to_string()
+    return PackageURL.from_string(purl)._replace(version=None).to_string()  # fields already normalised
+
+
+def clear_caches() -> None:
+    _unversioned.cache_clear()

@@ -1,48 +1,40 @@
-"""Whether a package version is affected by an advisory, as the OSV schema's evaluation says.
+"""Whether a package version is affected by advisories, as the OSV schema's evaluation says.
 
-For each `affected` entry naming the package: the version is affected when it equals one of the
-entry's `versions`, or falls in one of its ranges. A range is evaluated by walking its events
-sorted by version: `introduced` switches to affected, `fixed` (exclusive) and `last_affected`
-(inclusive) switch back; when `limit` events exist the version must be below one of them.
-`introduced: "0"` sorts before every version and `limit: "*"` after. Events at equal versions
-keep the record's order (the schema leaves ties open; the record's order is the author's intent).
-
-ECOSYSTEM ranges are ordered as the ecosystem orders versions, SEMVER ranges as SemVer 2.0
-(`versions`). Withdrawn records are ignored. GIT ranges need the repository's commit graph and
-are not evaluated: the record's `versions` list stands in for them. Anything that cannot be
-decided (a version or bound the ordering refuses, a record with only GIT ranges) is reported
-with its reason, never guessed.
+The rules are in `evaluation`; this module applies them to `model.Advisory` objects: `match`
+for a package version against a list of records, `evaluate` for one `affected` entry, `in_range`
+for one range. Withdrawn records are ignored. Anything that cannot be decided is reported with
+its reason, never guessed.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.version import Version
 
-from firstpatch.advisories.names import ecosystem_base, normalise, release_applies
-from firstpatch.advisories.versions import PEP440, Scheme, VersionKey, ecosystem_scheme, range_scheme
+from firstpatch.advisories.evaluation import Affects, Entry, Orders, Probe, Unknown, Verdict
+from firstpatch.advisories.evaluation import escape as escape_position
+from firstpatch.advisories.evaluation import verdict as entry_verdict
+from firstpatch.advisories.names import normalise
+from firstpatch.advisories.package_index import PackageIndex, index_advisories, judge
+from firstpatch.advisories.versions import PEP440, VersionKey
 from firstpatch.model import Advisory, Affected, AffectedRange, Ecosystem
 
-
-@dataclass(frozen=True, slots=True)
-class Affects:
-    """The version is affected; `reason` says by which entry of the record."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Unknown:
-    """Whether the version is affected cannot be decided from the record; `reason` says why."""
-
-    reason: str
-
-
-Verdict = Affects | Unknown | None  # None: not affected
+__all__ = [
+    "Affects",
+    "Match",
+    "MatchResult",
+    "Undecided",
+    "Unknown",
+    "Verdict",
+    "clear_caches",
+    "escape_floor",
+    "evaluate",
+    "in_range",
+    "match",
+    "parse_version",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,82 +76,35 @@ def match(
 ) -> MatchResult:
     """Which of `advisories` affect `name` at `version` (from distribution `release`, for OS
     packages: records for other releases do not apply)."""
-    scheme = ecosystem_scheme(ecosystem)
-    if scheme is None:
-        return MatchResult(reason=f"no version ordering for {ecosystem}; not matched")
-    if scheme.parse(version) is None:
-        return MatchResult(reason=f"version {version!r} is not a {scheme.name} version; not matched")
-    key = normalise(ecosystem, name)
-    matches: list[Match] = []
-    undecided: list[Undecided] = []
+    by_id: dict[str, Advisory] = {}
     for advisory in advisories:
-        if advisory.withdrawn is not None:
-            continue
-        unknown: Unknown | None = None
-        for affected in advisory.affected:
-            if compiled(affected).package != (ecosystem, key):
-                continue
-            if not release_applies(affected.ecosystem, release):
-                continue
-            verdict = evaluate(version, affected)
-            if isinstance(verdict, Affects):
-                matches.append(Match(advisory, verdict.reason))
-                unknown = None
-                break
-            if isinstance(verdict, Unknown):
-                unknown = verdict
-        if unknown is not None:
-            undecided.append(Undecided(advisory, unknown.reason))
-    return MatchResult(tuple(matches), tuple(undecided))
+        by_id.setdefault(advisory.id, advisory)
+    index = _indexed(ecosystem, normalise(ecosystem, name), tuple(by_id.values()))
+    judged = judge(index, version, release)
+    chosen = [by_id[record.id] for record in index.records]
+    return MatchResult(
+        tuple(Match(chosen[number], reason) for number, reason in judged.matched),
+        tuple(Undecided(chosen[number], reason) for number, reason in judged.undecided),
+        judged.reason,
+    )
 
 
 def evaluate(version: str | VersionKey, affected: Affected) -> Verdict:
     """Whether one `affected` entry covers `version` (the entry's package is the caller's concern)."""
-    text = str(version)
-    entry = compiled(affected)
-    if entry.scheme is not None and _listed(entry, text):
-        return Affects(f"{text} is listed among the affected versions")
-    unknown: Unknown | None = None
-    for range_ in entry.ranges:
-        if isinstance(range_, Unknown):
-            unknown = range_
-            continue
-        key = range_.scheme.parse(text)
-        if key is None:
-            unknown = Unknown(f"version {text!r} is not a {range_.scheme.name} version")
-            continue
-        opened = range_.opened(key)
-        if opened is not None:
-            return Affects(f"{text} is in the range {range_.describe(opened)}")
-    if unknown is not None:
-        return unknown
-    if entry.git_only:
-        return Unknown("only GIT ranges, which need the repository's commit graph")
-    return None
-
-
-def _listed(entry: _Entry, text: str) -> bool:
-    if text in entry.listed_texts:
-        return True
-    if not entry.listed or entry.scheme is None:
-        return False
-    key = entry.scheme.parse(text)
-    if key is None:
-        return False
-    index = bisect_left(entry.listed, key)
-    return index < len(entry.listed) and entry.listed[index] == key
+    return entry_verdict(_alone(affected), Probe(str(version)))
 
 
 def in_range(version: str | VersionKey, range_: AffectedRange, ecosystem: str = Ecosystem.PYPI) -> bool:
     """Whether `version` is in one range; raises ValueError for a bound or version the
     ordering refuses."""
-    compiled_range = _compile_range(range_, ecosystem)
-    if isinstance(compiled_range, Unknown):
-        raise ValueError(compiled_range.reason)  # noqa: TRY004 - a bound that cannot be read is a value error
-    key = compiled_range.scheme.parse(str(version))
-    if key is None:
-        raise ValueError(f"version {str(version)!r} is not a {compiled_range.scheme.name} version")
-    return compiled_range.opened(key) is not None
+    (compiled,) = _alone(Affected(ecosystem, "", (range_,)), key=range_).ranges
+    if isinstance(compiled, Unknown):
+        raise ValueError(compiled.reason)  # noqa: TRY004 - a bound that cannot be read is a value error
+    text = str(version)
+    position = Probe(text).at(compiled.order)
+    if position is None:
+        raise ValueError(f"version {text!r} is not a {compiled.order.scheme.name} version")
+    return compiled.opened(position) is not None
 
 
 def escape_floor(version: str | VersionKey, affected: Affected) -> tuple[VersionKey, bool] | None:
@@ -170,201 +115,68 @@ def escape_floor(version: str | VersionKey, affected: Affected) -> tuple[Version
     Bounds are in the ecosystem's ordering; ranges of another ordering are left out. Remediation
     uses this to skip candidates that cannot be fixes; it proves nothing on its own.
     """
-    entry = compiled(affected)
-    scheme = entry.scheme
-    key = scheme.parse(str(version)) if scheme is not None else None
-    if key is None or scheme is None:
+    entry = _alone(affected)
+    order = entry.order
+    text = str(version)
+    key = order.scheme.parse(text) if order is not None else None
+    if order is None or key is None:
         return None
-    floor: tuple[VersionKey, bool] = (key, False)
-    for range_ in entry.ranges:
-        if isinstance(range_, Unknown) or range_.limits or range_.scheme is not scheme:
-            continue
-        opened = range_.opened(key)
-        if opened is None:
-            continue
-        closing = range_.closing(opened)
-        if closing is None:
-            return None
-        if closing[0] > floor[0] or (closing[0] == floor[0] and closing[1] and not floor[1]):
-            floor = closing
-    return floor
-
-
-@dataclass(frozen=True, slots=True)
-class _Range:
-    """One ordered range, sorted once: `keys` for bisection, events in the same order."""
-
-    scheme: Scheme
-    keys: tuple[tuple[int, VersionKey | None], ...]  # (0, None) introduced "0"; (1, bound); (2, None) "*"
-    events: tuple[tuple[str, str], ...]  # (kind, version as written)
-    limits: tuple[VersionKey | None, ...]  # None is limit "*"
-    sorted_keys: tuple[_Ordered, ...]  # `keys` as bisection compares them
-
-    def opened(self, version: VersionKey) -> int | None:
-        """Index of the `introduced` event that leaves `version` affected, or None.
-
-        Walking the sorted events, each event that applies sets the state outright, so the
-        state is that of the last event that applies: found by bisection, then stepping back
-        over events at or below `version` that do not apply (`last_affected` equal to it, `limit`).
-        """
-        if self.limits and not any(limit is None or version < limit for limit in self.limits):
-            return None
-        index = bisect_right(self.sorted_keys, _Ordered((1, version))) - 1
-        while index >= 0:
-            kind = self.events[index][0]
-            if kind == "introduced":
-                return index
-            if kind == "fixed" or (kind == "last_affected" and _below(self.keys[index], version)):
-                return None
-            index -= 1
+    position = Probe(text).at(order)
+    if position is None:
         return None
-
-    def closing(self, opened: int) -> tuple[VersionKey, bool] | None:
-        """The first fixed/last_affected event after `opened`: (bound, bound itself affected)."""
-        for (kind, _), (_, bound) in zip(self.events[opened + 1 :], self.keys[opened + 1 :], strict=True):
-            if kind in ("fixed", "last_affected") and bound is not None:
-                return bound, kind == "last_affected"
+    floor = escape_position(entry, position)
+    if floor is None:
         return None
-
-    def describe(self, opened: int) -> str:
-        start = f"introduced {self.events[opened][1]}"
-        for kind, text in self.events[opened + 1 :]:
-            if kind in ("fixed", "last_affected"):
-                return f"{start}, {kind.replace('_', ' ')} {text}"
-        return f"{start}, not fixed"
+    bound, inclusive = floor
+    # Closing bounds are named versions (odd positions); an even one is the version itself.
+    return (order.key(bound >> 1) if bound & 1 else key), inclusive
 
 
-class _Ordered:
-    """A range key as bisection compares it: the rank first, then the version when both have one."""
-
-    __slots__ = ("rank", "version")
-
-    def __init__(self, key: tuple[int, VersionKey | None]) -> None:
-        self.rank, self.version = key
-
-    def __lt__(self, other: _Ordered) -> bool:
-        if self.rank != other.rank:
-            return self.rank < other.rank
-        if self.version is None or other.version is None:
-            return False
-        return bool(self.version < other.version)
+# Entries compiled alone, by object identity: hashing a frozen `Affected` by value walks its
+# whole versions list, which costs more than evaluating it. Each value keeps its object alive,
+# so an id cannot be reused while it is cached.
+_ALONE: dict[int, tuple[object, Entry]] = {}
+_ALONE_MAX = 65536
 
 
-def _below(key: tuple[int, VersionKey | None], version: VersionKey) -> bool:
-    return key[0] == 0 or (key[0] == 1 and key[1] is not None and key[1] < version)
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """An `Affected` entry prepared for repeated evaluation."""
-
-    package: tuple[str, str]  # ecosystem without suffix, normalised name
-    scheme: Scheme | None  # the ecosystem's ordering; None when firstpatch has none for it
-    listed_texts: frozenset[str]  # explicit versions as written
-    listed: tuple[VersionKey, ...]  # explicit versions the ordering reads, ascending
-    ranges: tuple[_Range | Unknown, ...]  # GIT ranges left out; Unknown for ranges not evaluable
-    git_only: bool  # only GIT ranges and no versions: nothing here can decide
-    named: tuple[tuple[VersionKey, str], ...]  # fixed bounds and listed versions, ascending: fix candidates
-
-
-# Prepared entries by object identity. Hashing a frozen `Affected` by value walks its whole
-# versions list (hundreds of strings for popular packages), which costs more than evaluating it.
-# Each value keeps its entry alive, so an id cannot be reused while it is cached.
-_PREPARED: dict[int, tuple[Affected, _Entry]] = {}
-_PREPARED_MAX = 65536
-
-
-def compiled(affected: Affected) -> _Entry:
-    cached = _PREPARED.get(id(affected))
-    if cached is not None and cached[0] is affected:
+def _alone(affected: Affected, key: object = None) -> Entry:
+    """`affected` compiled against orders of its own (no other record of its package)."""
+    anchor = affected if key is None else key
+    cached = _ALONE.get(id(anchor))
+    if cached is not None and cached[0] is anchor:
         return cached[1]
-    if len(_PREPARED) >= _PREPARED_MAX:
-        _PREPARED.clear()
-    scheme = ecosystem_scheme(affected.ecosystem)
-    ranges = tuple(_compile_range(r, affected.ecosystem) for r in affected.ranges if r.type != "GIT")
-    listed: list[VersionKey] = []
-    named: list[tuple[VersionKey, str]] = []
-    if scheme is not None:
-        listed = sorted(
-            (key for key in map(scheme.parse, affected.versions) if key is not None), key=_version_only
-        )
-        fixed = [
-            e.version
-            for r in affected.ranges
-            if r.type in ("ECOSYSTEM", "SEMVER")
-            for e in r.events
-            if e.kind == "fixed"
-        ]
-        for text in (*fixed, *affected.versions):
-            key = scheme.parse(text)
-            if key is not None:
-                named.append((key, text))
-        named = _unique_sorted(named)
-    entry = _Entry(
-        package=(ecosystem_base(affected.ecosystem), normalise(affected.ecosystem, affected.name)),
-        scheme=scheme,
-        listed_texts=frozenset(affected.versions),
-        listed=tuple(listed),
-        ranges=ranges,
-        git_only=bool(affected.ranges) and not ranges and not affected.versions,
-        named=tuple(named),
-    )
-    _PREPARED[id(affected)] = (affected, entry)
+    if len(_ALONE) >= _ALONE_MAX:
+        _ALONE.clear()
+    entry = Entry.of(affected, Orders.of(affected.ecosystem, [affected]))
+    _ALONE[id(anchor)] = (anchor, entry)
     return entry
 
 
-def _version_only(key: VersionKey) -> Any:
-    """Keys sort by themselves (every key of a scheme orders against the others)."""
-    return key
+# Indexes of the advisories `match` was last given, by package and the advisories' identities
+# (callers ask about many versions of one package with the same list).
+_INDEXED: dict[tuple[str, str, tuple[int, ...]], tuple[tuple[Advisory, ...], PackageIndex]] = {}
 
 
-def _unique_sorted(items: list[tuple[VersionKey, str]]) -> list[tuple[VersionKey, str]]:
-    """Ascending by version, each version once (its first spelling: the sort is stable)."""
-    unique: list[tuple[VersionKey, str]] = []
-    for item in sorted(items, key=_first):
-        if not unique or unique[-1][0] != item[0]:
-            unique.append(item)
-    return unique
-
-
-def _first(item: tuple[VersionKey, str]) -> Any:
-    return item[0]
+def _indexed(ecosystem: Ecosystem, name: str, advisories: tuple[Advisory, ...]) -> PackageIndex:
+    key = (ecosystem.value, name, tuple(map(id, advisories)))
+    cached = _INDEXED.get(key)
+    if cached is not None and all(a is b for a, b in zip(cached[0], advisories, strict=True)):
+        return cached[1]
+    if len(_INDEXED) >= _ALONE_MAX // 16:
+        _INDEXED.clear()
+    index = index_advisories(ecosystem, name, advisories)
+    _INDEXED[key] = (advisories, index)
+    return index
 
 
 def clear_caches() -> None:
-    """Forget prepared entries and parsed versions (benchmarks measure cold runs with this)."""
+    """Forget compiled entries, parsed versions, computed CVSS scores and unversioned purls
+    (benchmarks measure cold runs with this)."""
+    from firstpatch.advisories import findings, severity
     from firstpatch.advisories.versions import clear_caches as clear_versions
 
-    _PREPARED.clear()
+    _ALONE.clear()
+    _INDEXED.clear()
     clear_versions()
-
-
-def _compile_range(range_: AffectedRange, ecosystem: str) -> _Range | Unknown:
-    scheme = range_scheme(range_.type, ecosystem)
-    if scheme is None:
-        return Unknown(f"no version ordering for {range_.type} ranges of {ecosystem}")
-    keyed: list[tuple[tuple[int, VersionKey | None], tuple[str, str]]] = []
-    limits: list[VersionKey | None] = []
-    for event in range_.events:
-        key: tuple[int, VersionKey | None]
-        if event.kind == "introduced" and event.version == "0":
-            key = (0, None)
-        elif event.kind == "limit" and event.version == "*":
-            key = (2, None)
-        else:
-            bound = scheme.parse(event.version)
-            if bound is None:
-                return Unknown(f"range bound {event.version!r} is not a {scheme.name} version")
-            key = (1, bound)
-        if event.kind == "limit":
-            limits.append(key[1])
-        keyed.append((key, (event.kind, event.version)))
-    # A stable sort: events at equal versions keep the record's order.
-    keyed.sort(key=lambda item: _Ordered(item[0]))
-    return _Range(
-        scheme=scheme,
-        keys=tuple(key for key, _ in keyed),
-        events=tuple(event for _, event in keyed),
-        limits=tuple(limits),
-        sorted_keys=tuple(_Ordered(key) for key, _ in keyed),
-    )
+    severity.clear_caches()
+    findings.clear_caches()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from firstpatch.advisories.interface import AdvisorySource
 from firstpatch.advisories.names import ecosystem_base, normalise
@@ -12,9 +12,12 @@ from firstpatch.model import Advisory, Ecosystem
 class MemorySource(AdvisorySource):
     """A fixed set of advisories; the base of the file-backed sources and handy in tests."""
 
-    def __init__(self, advisories: Iterable[Advisory] = ()) -> None:
+    def __init__(
+        self, advisories: Iterable[Advisory] = (), text_severities: Mapping[str, str] | None = None
+    ) -> None:
         self._all: list[Advisory] = []
         self._index: dict[tuple[str, str], list[Advisory]] = {}
+        self._words = dict(text_severities or {})  # id -> `database_specific.severity`
         self.add(advisories)
 
     def add(self, advisories: Iterable[Advisory]) -> None:
@@ -26,6 +29,9 @@ class MemorySource(AdvisorySource):
 
     def for_package(self, ecosystem: Ecosystem, name: str) -> tuple[Advisory, ...]:
         return tuple(self._index.get((ecosystem.value, normalise(ecosystem, name)), ()))
+
+    def text_severity(self, advisory_id: str) -> str | None:
+        return self._words.get(advisory_id)
 
     def advisories(self) -> tuple[Advisory, ...]:
         """Every advisory held, withdrawn ones included, in the order added."""

@@ -35,11 +35,15 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def loads(text: str, origin: str) -> Advisory:
     """One OSV record from its text; `origin` (a file name) is named in any error."""
+    return from_data(decode(text, origin), origin)
+
+
+def decode(text: str, origin: str) -> object:
+    """The JSON or YAML value of a record's text (for the fields `model.Advisory` leaves out)."""
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else _yaml(text)
+        return json.loads(text) if text.lstrip().startswith("{") else _yaml(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise AdvisoryError(f"{origin}: not a JSON or YAML document: {exc}") from exc
-    return from_data(data, origin)
 
 
 def yaml_loader() -> type[yaml.SafeLoader]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from packaging.utils import canonicalize_name
 
+from firstpatch.advisories.facts import AdvisoryFacts
 from firstpatch.advisories.symbols import named_in_text
 from firstpatch.analysis.models import load_catalog
 from firstpatch.analysis.parsing import ParseFailure, parse_module
@@ -117,7 +118,7 @@ class ProjectUses:
         )
 
 
-def judge(finding: Finding, uses: ProjectUses, advisories: Iterable[Advisory]) -> Finding:
+def judge(finding: Finding, uses: ProjectUses, advisories: Iterable[Advisory | AdvisoryFacts]) -> Finding:
     """The finding (on `advisories`) with `reachable` set and the evidence added to its message."""
     component = finding.component
     if (

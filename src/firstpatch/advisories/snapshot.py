@@ -11,6 +11,7 @@ from importlib.resources.abc import Traversable
 
 from firstpatch.advisories import osv
 from firstpatch.advisories.directory import RECORD_SUFFIXES
+from firstpatch.advisories.facts import text_severity_of
 from firstpatch.advisories.interface import AdvisorySource
 from firstpatch.advisories.names import ecosystem_base, normalise
 from firstpatch.model import Advisory, Ecosystem
@@ -26,6 +27,7 @@ class SnapshotSource(AdvisorySource):
         self._root = resources.files("firstpatch.advisories") / "data"
         self._folders: dict[Ecosystem, dict[str, Traversable]] = {}
         self._loaded: dict[tuple[Ecosystem, str], tuple[Advisory, ...]] = {}
+        self._words: dict[str, str] = {}  # id -> `database_specific.severity`
 
     def packages(self, ecosystem: Ecosystem) -> dict[str, Traversable]:
         """The packages the snapshot has records for, by normalised name."""
@@ -42,7 +44,9 @@ class SnapshotSource(AdvisorySource):
         key = (ecosystem, normalise(ecosystem, name))
         if key not in self._loaded:
             folder = self.packages(ecosystem).get(key[1])
-            records = _records(folder, f"{_FOLDERS[ecosystem]}/{folder.name}") if folder is not None else ()
+            records = (
+                self._records(folder, f"{_FOLDERS[ecosystem]}/{folder.name}") if folder is not None else ()
+            )
             self._loaded[key] = tuple(
                 record
                 for record in records
@@ -53,6 +57,24 @@ class SnapshotSource(AdvisorySource):
             )
         return self._loaded[key]
 
+    def text_severity(self, advisory_id: str) -> str | None:
+        return self._words.get(advisory_id)
+
+    def _records(self, folder: Traversable, label: str) -> tuple[Advisory, ...]:
+        files = sorted(
+            (item for item in folder.iterdir() if item.name.endswith(RECORD_SUFFIXES)), key=lambda f: f.name
+        )
+        records = []
+        for item in files:
+            origin = f"firstpatch snapshot {label}/{item.name}"
+            raw = osv.decode(item.read_text(encoding="utf-8"), origin)
+            advisory = osv.from_data(raw, origin)
+            word = text_severity_of(raw)
+            if word is not None:
+                self._words[advisory.id] = word
+            records.append(advisory)
+        return tuple(records)
+
     def advisories(self) -> tuple[Advisory, ...]:
         """Every shipped record, package by package."""
         return tuple(
@@ -61,13 +83,3 @@ class SnapshotSource(AdvisorySource):
             for name in sorted(self.packages(ecosystem))
             for advisory in self.for_package(ecosystem, name)
         )
-
-
-def _records(folder: Traversable, label: str) -> tuple[Advisory, ...]:
-    files = sorted(
-        (item for item in folder.iterdir() if item.name.endswith(RECORD_SUFFIXES)), key=lambda f: f.name
-    )
-    return tuple(
-        osv.loads(item.read_text(encoding="utf-8"), f"firstpatch snapshot {label}/{item.name}")
-        for item in files
-    )

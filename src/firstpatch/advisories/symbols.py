@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from firstpatch.advisories.facts import AdvisoryFacts
 from firstpatch.model import Advisory
 
 
@@ -56,7 +57,7 @@ _CODE_SPAN = re.compile(r"`([A-Za-z_][\w.]*)(?:\(\))?`")
 _CALLED = re.compile(r"\b([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\(\)")
 
 
-def named_in_text(advisory: Advisory, modules: Iterable[str]) -> tuple[str, ...]:
+def named_in_text(advisory: Advisory | AdvisoryFacts, modules: Iterable[str]) -> tuple[str, ...]:
     """Dotted names under one of `modules` that the advisory's text puts in a code span or
     writes as a call (`yaml.load()`), e.g. ("yaml.load",). A bare module name is not a symbol."""
     roots = set(modules)

@@ -1,8 +1,14 @@
 """The advisory tables, on a metadata of their own (not the store package's).
 
 `advisory_records` holds each OSV record once, by id, as the JSON it was read from, with the
-digest of its source bytes so that an unchanged record is never parsed again.
-`advisory_packages` indexes records by (ecosystem, normalised name) — what matching asks for.
+digest of its source bytes so that an unchanged record is never parsed again, and the fields a
+finding quotes (summary, details, aliases, CVSS vectors, the database's own severity word) in
+columns, so that a scan reads them for its matched records without decoding any JSON.
+`advisory_packages` indexes records by (ecosystem, normalised name), for `for_package`.
+`advisory_matching` holds, per (ecosystem, normalised name), the package's records compiled for
+matching (`compact.py`): its versions sorted once by the ecosystem's ordering and each record's
+entries, so that a scan neither parses a record nor builds a version object per range event.
+`advisory_meta` says which compiled form (and which version libraries) wrote it.
 `advisory_kev` and `advisory_epss` hold the exploitation feeds by CVE id; `advisory_sources`
 says, per source (`osv:PyPI`, `kev`, `epss`), how many records it has and how old they are.
 """
@@ -28,6 +34,11 @@ records = sa.Table(
     sa.Column("modified", sa.DateTime(timezone=True), nullable=True),
     sa.Column("withdrawn", sa.Boolean(), nullable=False),
     sa.Column("data", sa.Text(), nullable=False),  # the OSV record as JSON
+    sa.Column("summary", sa.Text(), nullable=False, server_default=""),
+    sa.Column("details", sa.Text(), nullable=False, server_default=""),
+    sa.Column("aliases", sa.Text(), nullable=False, server_default=""),  # one a line
+    sa.Column("vectors", sa.Text(), nullable=False, server_default=""),  # `type<US>score`, one a line
+    sa.Column("text_severity", sa.String(), nullable=True),  # `database_specific.severity`
 )
 
 packages = sa.Table(
@@ -43,6 +54,21 @@ packages = sa.Table(
     ),
 )
 sa.Index("ix_advisory_packages_record_id", packages.c.record_id)
+
+matching = sa.Table(
+    "advisory_matching",
+    metadata,
+    sa.Column("ecosystem", sa.String(), primary_key=True),
+    sa.Column("name", sa.String(), primary_key=True),
+    sa.Column("data", sa.Text(), nullable=False),
+)
+
+meta = sa.Table(
+    "advisory_meta",
+    metadata,
+    sa.Column("key", sa.String(), primary_key=True),
+    sa.Column("value", sa.String(), nullable=False),
+)
 
 kev = sa.Table(
     "advisory_kev",
