@@ -18,8 +18,8 @@ from firstpatch.patch.tree import reader, write_changes
 
 def test_public_api() -> None:
     assert sorted(firstpatch.patch.__all__) == [
-        "FIXERS", "FileChange", "Fix", "Fixer", "PatchError", "ProposedPatch", "Reader", "Rescan",
-        "propose", "unified_diff", "verify",
+        "Candidate", "FIXERS", "FileChange", "Fix", "Fixer", "PatchError", "ProposedPatch", "Reader",
+        "Rescan", "propose", "unified_diff", "verify", "verify_all",
     ]  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from firstpatch.patch._tests import has_tests, run_suite
-from firstpatch.patch.verify import _tests
+from firstpatch.patch.checks import judge_suite
 
 
 def project(root: Path, files: dict[str, str]) -> Path:
@@ -69,7 +69,7 @@ def test_a_suite_with_nothing_passing_cannot_vouch_for_a_patch(tmp_path: Path) -
     broken = {"test_app.py": "import missing_dependency_of_the_target\n\n\ndef test_one():\n    pass\n"}
     original = project(tmp_path / "original", broken)
     patched = project(tmp_path / "patched", broken)
-    check = _tests(run_suite(original, 60), patched, timeout=60, python=None)
+    check = judge_suite(run_suite(original, 60), patched, timeout=60, python=None)
     assert check is not None
     assert not check.passed
     assert check.detail.startswith("no test passed before the patch, so none can show a regression")
@@ -78,17 +78,17 @@ def test_a_suite_with_nothing_passing_cannot_vouch_for_a_patch(tmp_path: Path) -
 def test_test_files_without_tests_are_no_suite(tmp_path: Path) -> None:
     empty = {"test_helpers.py": "HELPER = 1\n"}
     original, patched = project(tmp_path / "a", empty), project(tmp_path / "b", empty)
-    assert _tests(run_suite(original, 60), patched, timeout=60, python=None) is None
+    assert judge_suite(run_suite(original, 60), patched, timeout=60, python=None) is None
 
 
 def test_a_regression_is_named_and_old_failures_are_not(tmp_path: Path) -> None:
     before = {"test_a.py": "def test_ok():\n    pass\n\n\ndef test_old():\n    assert False\n"}
     after = {"test_a.py": "def test_ok():\n    assert False\n\n\ndef test_old():\n    assert False\n"}
     baseline = run_suite(project(tmp_path / "a", before), 60)
-    check = _tests(baseline, project(tmp_path / "b", after), timeout=60, python=None)
+    check = judge_suite(baseline, project(tmp_path / "b", after), timeout=60, python=None)
     assert check is not None
     assert (check.passed, check.detail) == (False, "failing after the patch: test_a.py::test_ok")
-    check = _tests(baseline, project(tmp_path / "d", before), timeout=60, python=None)
+    check = judge_suite(baseline, project(tmp_path / "d", before), timeout=60, python=None)
     assert check is not None
     assert check.passed
     assert "; the 1 failing before the patch still fail (sandbox: network: " in check.detail

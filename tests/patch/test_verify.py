@@ -13,7 +13,7 @@ import pytest
 
 from firstpatch.analysis.engine import TaintAnalyzer
 from firstpatch.model import Finding, Patch, PatchStatus
-from firstpatch.patch import FileChange, ProposedPatch, propose, unified_diff, verify
+from firstpatch.patch import Candidate, FileChange, ProposedPatch, propose, unified_diff, verify, verify_all
 from firstpatch.prove import FlaskDriver
 from firstpatch.target import Target
 
@@ -39,18 +39,17 @@ def findings(demo: Path) -> tuple[Finding, ...]:
 
 @pytest.fixture(scope="module")
 def verified(demo: Path, findings: tuple[Finding, ...]) -> dict[str, tuple[ProposedPatch, Patch]]:
-    """Every demo finding's proposed patch and its verification, by fingerprint."""
+    """Every demo finding's proposed patch and its verification, by fingerprint (all in one
+    `verify_all`: the demo's findings share app.py, so each is verified on its own copy)."""
     before = {p: p.read_bytes() for p in demo.rglob("*") if p.is_file()}
-    results = {}
+    candidates = []
     for finding in findings:
         proposed = propose(demo, finding)
         assert proposed is not None, finding
-        results[finding.fingerprint] = (
-            proposed,
-            verify(demo, finding, proposed, FlaskDriver(), rescan=rescan),
-        )
+        candidates.append(Candidate(finding, proposed))
+    patches = verify_all(demo, candidates, {"flask": FlaskDriver()}, rescan=rescan)
     assert {p: p.read_bytes() for p in demo.rglob("*") if p.is_file()} == before  # root untouched
-    return results
+    return {c.finding.fingerprint: (c.proposed, patch) for c, patch in zip(candidates, patches, strict=True)}
 
 
 def finding_of(findings: tuple[Finding, ...], cwe: int) -> Finding:

@@ -3,7 +3,8 @@
 `propose(root, finding)` reads the files the fix needs as text (the target is never imported)
 and returns the new contents, a unified diff and a one-line description; `verify(...)` applies
 them to a copy and re-runs the proof, the scan and the target's own tests before calling the
-patch verified.
+patch verified. `verify_all(root, candidates, drivers)` verifies every patch of a target, sharing
+one reproducer run, rescan and test run between patches to different files (see `batch`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from firstpatch.model import Finding, FindingKind
+from firstpatch.patch.batch import verify_all
 from firstpatch.patch.code import CodeFixer
 from firstpatch.patch.command import CommandFixer
 from firstpatch.patch.cookies import CookieFixer
@@ -30,6 +32,7 @@ from firstpatch.patch.ssrf import SsrfFixer
 from firstpatch.patch.template import TemplateFixer
 from firstpatch.patch.tls import TlsFixer
 from firstpatch.patch.tree import reader
+from firstpatch.patch.trial import Candidate
 from firstpatch.patch.verify import Rescan, verify
 from firstpatch.patch.xpath import XPathFixer
 from firstpatch.patch.xss import XssFixer
@@ -75,6 +78,7 @@ def propose(root: Path, finding: Finding) -> ProposedPatch | None:
 
 __all__ = [
     "FIXERS",
+    "Candidate",
     "FileChange",
     "Fix",
     "Fixer",
@@ -85,4 +89,5 @@ __all__ = [
     "propose",
     "unified_diff",
     "verify",
+    "verify_all",
 ]

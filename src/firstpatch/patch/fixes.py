@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from firstpatch.model import FindingKind, PatchStatus, Run
-from firstpatch.patch import propose, verify
+from firstpatch.model import Finding, FindingKind, Patch, PatchStatus, Run
+from firstpatch.patch import Candidate, propose, verify_all
 from firstpatch.patch.apply import (
     CodeFix,
     TreeStateError,
@@ -23,7 +23,7 @@ from firstpatch.patch.apply import (
     uncommitted,
     write_patch_files,
 )
-from firstpatch.patch.interface import FileChange, PatchError
+from firstpatch.patch.interface import FileChange, PatchError, ProposedPatch
 from firstpatch.patch.tree import copy_tree, reader, write_changes
 from firstpatch.patch.verify import Rescan
 from firstpatch.prove.interface import Driver
@@ -51,19 +51,23 @@ class FixOutcome:
 
 
 def code_fixes(root: Path, run: Run, drivers: dict[str, Driver], rescan: Rescan | None) -> Iterator[CodeFix]:
-    """Each code finding of `run` that has a patch, with its changes against `root` as it is."""
+    """Each code finding of `run` that has a patch, with its changes against `root` as it is.
+    Patches whose diff changed since the run are verified again, together (`verify_all`)."""
+    kept: list[tuple[Finding, ProposedPatch, Patch | None]] = []
     for finding in run.findings:
         if finding.kind is not FindingKind.CODE or finding.patch is None:
             continue
         proposed = propose(root, finding)
         if proposed is None:
             continue  # the code at the sink changed: no fix fits it any more
-        patch = finding.patch
-        if proposed.diff != patch.diff:
-            driver = drivers.get(finding.entry_point.framework) if finding.entry_point else None
-            if driver is None:
-                continue
-            patch = verify(root, finding, proposed, driver, rescan=rescan)
+        if proposed.diff == finding.patch.diff:
+            kept.append((finding, proposed, finding.patch))
+        elif finding.entry_point is not None and finding.entry_point.framework in drivers:
+            kept.append((finding, proposed, None))
+    again = [Candidate(finding, proposed) for finding, proposed, patch in kept if patch is None]
+    verified = iter(verify_all(root, again, drivers, rescan=rescan) if again else [])
+    for finding, proposed, stored in kept:
+        patch = stored if stored is not None else next(verified)
         yield CodeFix(replace(finding, patch=patch), proposed.changes, patch)
 
 
