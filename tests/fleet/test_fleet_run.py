@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fleet_helpers import (
     FlakyProxy,
     commit_file,
@@ -230,3 +231,26 @@ def read_one(tmp_path: Path, line: str) -> FleetTarget:
     listed.write_text(line + "\n")
     (target,) = read_targets(listed).targets
     return target
+
+
+def test_a_scan_saved_but_not_recorded_is_not_stored_twice(
+    ray_session: Cluster, fleet_db: str, tmp_path: Path
+) -> None:
+    demo = demo_copy(tmp_path / "demo")
+    target = read_one(tmp_path, str(demo))
+    first = run_fleet([target], NO_PROOF, fleet_db, source="one")
+    # As if the driver had died between saving the run and recording that it had.
+    engine = sa.create_engine(fleet_db)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM fleet_scanned"))
+    finally:
+        engine.dispose()
+    again = run_fleet([target], NO_PROOF, fleet_db, source="one")
+    assert _states(again) == {str(demo): TaskState.DONE}
+    assert again.tasks[0].run_id == first.tasks[0].run_id
+    store = open_store(fleet_db)
+    try:
+        assert [run.id for run in store.runs(str(demo))] == [first.tasks[0].run_id]
+    finally:
+        store.close()
