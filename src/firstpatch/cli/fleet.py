@@ -73,8 +73,8 @@ def scan(
 ) -> None:
     """Scan every target of a list, each as a Ray task; results go to the store as they finish.
 
-    A re-run skips the targets already scanned at the same commit (or folder content) with the
-    same firstpatch and advisories: after Ctrl-C, it resumes with the rest. Exit 0 when every
+    A re-run skips the targets already scanned at the same commit or content with the same
+    firstpatch and advisories: after Ctrl-C, it resumes with the rest. Exit 0 when every
     target was scanned, 1 when some failed (see `firstpatch fleet status`), 2 for a bad list
     entry or option, 130 when interrupted.
     """
