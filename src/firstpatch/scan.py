@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from firstpatch import __version__, inventory, patch, prove
+from firstpatch import __version__, inventory
 from firstpatch.advisories.assess import KnownVulnerabilities, known_vulnerabilities
 from firstpatch.advisories.findings import audit
 from firstpatch.advisories.interface import AdvisoryError
@@ -24,6 +24,9 @@ from firstpatch.model import Component, Finding, ProofStatus, Run, RunId, Skippe
 from firstpatch.rank import ranked
 from firstpatch.store.interface import StoreError
 from firstpatch.target import Target
+
+if TYPE_CHECKING:
+    from firstpatch.prove import Driver
 
 
 class Progress(Protocol):
@@ -120,16 +123,19 @@ def _known_vulnerabilities(
         return KnownVulnerabilities(result.findings, result.skipped, (warning,), "advisory snapshot")
 
 
-def _drivers(root: Path, options: ScanOptions) -> dict[str, prove.Driver]:
+def _drivers(root: Path, options: ScanOptions) -> dict[str, Driver]:
     """The prove drivers, running the target in its own environment or interpreter when asked."""
+    from firstpatch import prove  # loaded only when a scan proves: it is not small
     if not options.install_deps and options.target_python is None:
         return prove.DRIVERS
     return prove.target_drivers(root, options.install_deps, options.target_python)
 
 
 def _prove(
-    root: Path, findings: Sequence[Finding], drivers: dict[str, prove.Driver], progress: Progress
+    root: Path, findings: Sequence[Finding], drivers: dict[str, Driver], progress: Progress
 ) -> list[Finding]:
+    from firstpatch import prove
+
     progress.stage("prove", len(findings))
     evidence = prove.prove(root, findings, drivers)
     proved = []
@@ -143,9 +149,10 @@ def _patch(
     root: Path,
     findings: Sequence[Finding],
     analyzer: TaintAnalyzer,
-    drivers: dict[str, prove.Driver],
+    drivers: dict[str, Driver],
     progress: Progress,
 ) -> list[Finding]:
+    from firstpatch import patch  # libcst costs most of a second to import
     """A verified patch for each confirmed finding (only proof says a fix is needed)."""
     confirmed = [f for f in findings if f.evidence and f.evidence.status is ProofStatus.CONFIRMED]
     progress.stage("patch", len(confirmed))

@@ -26,7 +26,7 @@ from firstpatch.analysis.taint import Summary
 from firstpatch.model import Skipped
 
 MAX_ROUNDS_PER_FUNCTION = 12
-PARALLEL_FROM = 1500  # functions; below this, starting workers costs more than it saves
+PARALLEL_FROM = 8000  # functions; below this, forking and sending results back cost more than they save
 
 Outcome = FunctionResult | Skipped
 
