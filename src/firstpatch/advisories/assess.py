@@ -20,6 +20,7 @@ from firstpatch.advisories.package_index import PackageIndex
 from firstpatch.advisories.reachability import ProjectUses, judge
 from firstpatch.advisories.snapshot import SnapshotSource
 from firstpatch.advisories.symbols import AffectedSymbols
+from firstpatch.analysis.program import Program
 from firstpatch.model import Advisory, Component, Ecosystem, Exploitation, Finding, Skipped
 
 
@@ -32,10 +33,14 @@ class KnownVulnerabilities:
 
 
 def known_vulnerabilities(
-    components: Sequence[Component], root: str | Path | None = None, db_url: str | None = None
+    components: Sequence[Component],
+    root: str | Path | None = None,
+    db_url: str | None = None,
+    program: Program | None = None,
 ) -> KnownVulnerabilities:
-    """Findings for `components`; `root` is the project whose code reachability reads,
-    `db_url` the database (default: the store's default database, if it exists)."""
+    """Findings for `components`; `root` is the project whose code reachability reads (parsed
+    again, unless `program` is the analysis's model of it), `db_url` the database (default: the
+    store's default database, if it exists)."""
     from firstpatch.store import default_url
 
     store = AdvisoryStore.existing(db_url or default_url())
@@ -54,8 +59,8 @@ def known_vulnerabilities(
         findings = result.findings
         if store is not None:
             findings = with_exploitation(findings, store.exploitation(cves(findings)))
-        if root is not None:
-            findings = with_reachability(findings, root, result.advisories)
+        if program is not None or root is not None:
+            findings = with_reachability(findings, program or str(root), result.advisories)
         return KnownVulnerabilities(findings, result.skipped, tuple(warnings), described)
     finally:
         if store is not None:
@@ -119,13 +124,14 @@ def with_exploitation(findings: Sequence[Finding], by_cve: dict[str, Exploitatio
 
 
 def with_reachability(
-    findings: Sequence[Finding], root: str | Path, advisories: Mapping[str, AdvisoryFacts]
+    findings: Sequence[Finding], project: str | Path | Program, advisories: Mapping[str, AdvisoryFacts]
 ) -> tuple[Finding, ...]:
-    """PyPI findings judged against the project's own imports and calls (read once); `advisories`
-    holds the findings' records (`Audit.advisories`)."""
+    """PyPI findings judged against the project's own imports and calls: `project` is its root
+    (parsed here, once) or the program the analysis built; `advisories` holds the findings'
+    records (`Audit.advisories`)."""
     if not any(f.component is not None and f.component.ecosystem is Ecosystem.PYPI for f in findings):
         return tuple(findings)
-    uses = ProjectUses.of(str(root))
+    uses = ProjectUses.of_program(project) if isinstance(project, Program) else ProjectUses.of(str(project))
     out = []
     for finding in findings:
         component = finding.component

@@ -72,23 +72,34 @@ def import_names(distribution: str) -> tuple[str, ...]:
 
 
 class ProjectUses:
-    """The project's imports and calls, read once per scan."""
+    """The project's imports and calls, read once per scan (calls only when first asked about:
+    naming every call of a large project costs seconds, and most advisories name no function)."""
 
     def __init__(self, modules: Sequence[Module], program: Program) -> None:
         self.program = program
+        self.modules = modules
         self.imports: list[tuple[str, Use]] = []  # (imported dotted name, where)
-        self.calls: list[tuple[str, Use]] = []  # (called dotted name, where)
-        catalog = load_catalog()
+        self._calls: list[tuple[str, Use]] | None = None  # (called dotted name, where)
         for module in modules:
             for target in module.imports.values():
                 self.imports.append((target, Use(module.path, target)))
-            for call in module.calls:
-                called = dotted_name(call.func, module, catalog)
-                if called:
-                    self.calls.append((called, Use(f"{module.path}:{call.lineno}", called)))
+
+    @property
+    def calls(self) -> list[tuple[str, Use]]:
+        if self._calls is None:
+            catalog = load_catalog()
+            self._calls = []
+            for module in self.modules:
+                for call in module.calls:
+                    called = dotted_name(call.func, module, catalog)
+                    if called:
+                        self._calls.append((called, Use(f"{module.path}:{call.lineno}", called)))
+        return self._calls
 
     @classmethod
     def of(cls, root: str) -> ProjectUses:
+        """The uses in the project at `root`, parsing its modules (`of_program` when the analysis
+        has already parsed them: on a large project this parse costs as much as the analysis's)."""
         target = Target.open(root)
         modules: list[Module] = []
         for path in target.files(suffixes=(".py",)):
@@ -101,8 +112,12 @@ class ProjectUses:
                 continue
             name, is_package = module_name(relative)
             modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
-        program = build_program(modules, load_catalog())
-        return cls(modules, program)
+        return cls.of_program(build_program(modules, load_catalog()))
+
+    @classmethod
+    def of_program(cls, program: Program) -> ProjectUses:
+        """The uses in a program the analysis has already built (nothing is parsed again)."""
+        return cls(list(program.modules.values()), program)
 
     def importing(self, module: str) -> Use | None:
         """The first place the project imports `module` or something inside it."""
@@ -119,7 +134,13 @@ class ProjectUses:
 
 
 def judge(finding: Finding, uses: ProjectUses, advisories: Iterable[Advisory | AdvisoryFacts]) -> Finding:
-    """The finding (on `advisories`) with `reachable` set and the evidence added to its message."""
+    """The finding (on `advisories`) with `reachable` set and the evidence added to its message.
+
+    Each advisory is judged on its own: one that names functions is reachable when the project
+    calls one of them, one that names none when the project imports the package. The finding is
+    reachable when any of its advisories is, so a record that names `yaml.load` does not clear
+    another of the same finding that names nothing.
+    """
     component = finding.component
     if (
         finding.kind is not FindingKind.DEPENDENCY
@@ -128,31 +149,29 @@ def judge(finding: Finding, uses: ProjectUses, advisories: Iterable[Advisory | A
     ):
         return finding
     modules = import_names(component.name)
-    named = tuple(
-        sorted(
-            {
-                symbol
-                for advisory in advisories
-                for symbol in named_in_text(advisory, {m.split(".")[0] for m in modules})
-            }
-        )
-    )
+    roots = {m.split(".")[0] for m in modules}
     imported = next((use for module in modules if (use := uses.importing(module)) is not None), None)
-    if named:
-        called = next((use for symbol in named if (use := uses.calling(symbol)) is not None), None)
-        if called is not None:
-            return _with(
-                finding, True, f"The project calls {called.what} ({called.where}), which the advisory names."
-            )
-        if imported is not None:
-            return _with(
-                finding,
-                False,
-                f"The project imports {imported.what} ({imported.where}) but never calls "
-                f"{', '.join(named)}, which the advisory names.",
-            )
-    elif imported is not None:
+    named: set[str] = set()
+    names_nothing = False
+    for advisory in advisories:
+        symbols = named_in_text(advisory, roots)
+        named.update(symbols)
+        names_nothing = names_nothing or not symbols
+    names_nothing = names_nothing or not named
+    called = next((use for symbol in sorted(named) if (use := uses.calling(symbol)) is not None), None)
+    if called is not None:
+        return _with(
+            finding, True, f"The project calls {called.what} ({called.where}), which the advisory names."
+        )
+    if imported is not None and names_nothing:
         return _with(finding, True, f"The project imports {imported.what} ({imported.where}).")
+    if imported is not None:
+        return _with(
+            finding,
+            False,
+            f"The project imports {imported.what} ({imported.where}) but never calls "
+            f"{', '.join(sorted(named))}, which the advisories name.",
+        )
     if not component.direct:
         return finding  # another dependency may use it: unknown
     return _with(finding, False, f"The project's own code never imports {' or '.join(modules)}.")
