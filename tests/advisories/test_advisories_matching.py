@@ -20,6 +20,7 @@ from firstpatch.advisories import (
     match,
     parse_version,
 )
+from firstpatch.advisories.evaluation import Entry, Orders, affected_text
 from firstpatch.advisories.matching import escape_floor
 from firstpatch.model import Advisory, AffectedRange, Ecosystem, RangeEvent
 
@@ -392,3 +393,88 @@ def test_ranges_agree_with_listed_versions_across_the_pypi_export(pypi_source: D
     for advisory_id, name, version in RANGE_VERSUS_LIST:
         ids = [m.advisory.id for m in match(PYPI, name, version, pypi_source.for_package(PYPI, name)).matches]
         assert advisory_id in ids
+
+
+# --- ecosystems without exported data: small records written for each --------------------------
+
+
+def _one(ecosystem: str, name: str, kind: str, events: list[dict[str, str]]) -> Advisory:
+    return from_data(
+        {
+            "id": f"T-{ecosystem}",
+            "modified": "2025-01-01T00:00:00Z",
+            "affected": [
+                {
+                    "package": {"ecosystem": ecosystem, "name": name},
+                    "ranges": [{"type": kind, "events": events}],
+                }
+            ],
+        },
+        "test",
+    )
+
+
+# Each range is read under its ecosystem's ordering: the versions chosen sort differently under
+# another (a pre-release, an epoch, `~`, a `1.10` after `1.9`, a Composer `-RC`).
+ECOSYSTEM_CASES = [
+    (Ecosystem.RUBYGEMS, "RubyGems", "rack", [{"introduced": "0"}, {"fixed": "2.2.6.4"}],
+     {"2.2.6.3": True, "2.2.6.4.rc1": True, "2.2.6.4": False, "2.10.0": False}),
+    (Ecosystem.PACKAGIST, "Packagist", "monolog/monolog", [{"introduced": "2.0.0"}, {"fixed": "2.9.2"}],
+     {"1.27.1": False, "2.9.1": True, "2.9.2-RC1": True, "v2.9.2": False, "2.10.0": False}),
+    (Ecosystem.NUGET, "NuGet", "Newtonsoft.Json", [{"introduced": "0"}, {"fixed": "13.0.1"}],
+     {"12.0.3": True, "13.0.1-beta1": True, "13.0.1": False, "13.0.1.0": False}),
+    (Ecosystem.ALPINE, "Alpine:v3.18", "openssl", [{"introduced": "0"}, {"fixed": "3.1.4-r1"}],
+     {"3.1.4-r0": True, "3.1.4_rc1-r9": True, "3.1.4-r1": False, "3.1.10-r0": False}),
+    (Ecosystem.RED_HAT, "Red Hat", "openssl", [{"introduced": "0"}, {"fixed": "1:3.0.7-24.el9"}],
+     {"3.0.9-1.el9": True, "1:3.0.7-23.el9": True, "1:3.0.7-24.el9": False, "1:3.0.7-24.el9_3": False}),
+    (Ecosystem.ROCKY_LINUX, "Rocky Linux:9", "curl", [{"introduced": "0"}, {"fixed": "7.76.1-26.el9"}],
+     {"7.76.1-9.el9": True, "7.76.1-26.el9": False}),
+    (Ecosystem.ALMALINUX, "AlmaLinux:8", "curl", [{"introduced": "7.61.1-1.el8"}, {"fixed": "7.61.1-30.el8"}],
+     {"7.61.0-1.el8": False, "7.61.1-9.el8": True, "7.61.1-30.el8": False}),
+    (Ecosystem.UBUNTU, "Ubuntu:22.04:LTS", "openssl", [{"introduced": "0"}, {"fixed": "3.0.2-0ubuntu1.10"}],
+     {"3.0.2-0ubuntu1.9": True, "3.0.2-0ubuntu1.10~esm1": True, "3.0.2-0ubuntu1.10": False}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("ecosystem", "osv_ecosystem", "name", "events", "expected"), ECOSYSTEM_CASES)
+def test_small_records_of_other_ecosystems(
+    ecosystem: Ecosystem,
+    osv_ecosystem: str,
+    name: str,
+    events: list[dict[str, str]],
+    expected: dict[str, bool],
+) -> None:
+    advisory = _one(osv_ecosystem, name, "ECOSYSTEM", events)
+    # NuGet and Packagist compare names case-insensitively; the others exactly.
+    asked = name.upper() if ecosystem in (Ecosystem.NUGET, Ecosystem.PACKAGIST) else name
+    assert {v: bool(match(ecosystem, asked, v, [advisory]).matches) for v in expected} == expected
+
+
+def test_a_record_for_another_release_does_not_apply() -> None:
+    advisory = _one("Alpine:v3.18", "openssl", "ECOSYSTEM", [{"introduced": "0"}, {"fixed": "3.1.4-r1"}])
+    assert match(Ecosystem.ALPINE, "openssl", "3.1.4-r0", [advisory], release="3.18.4").matches != ()
+    assert match(Ecosystem.ALPINE, "openssl", "3.1.4-r0", [advisory], release="3.19").matches == ()
+    assert match(Ecosystem.ALPINE, "openssl", "3.1.4-r0", [advisory]).matches != ()  # release unknown
+
+
+# --- the affected versions in words ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("events", "versions", "text"),
+    [
+        ([{"introduced": "0"}, {"fixed": "2.0"}], (), "< 2.0"),
+        ([{"introduced": "1.0"}, {"last_affected": "1.4"}], (), ">= 1.0, <= 1.4"),
+        ([{"introduced": "1.0"}, {"fixed": "1.2"}, {"introduced": "2.0"}], (), ">= 1.0, < 1.2 or >= 2.0"),
+        ([{"introduced": "0"}], (), "every version"),
+        ([{"introduced": "1.0"}, {"limit": "1.5"}], (), ">= 1.0"),
+        ([{"introduced": "0"}, {"fixed": "a" * 40}], ("0.5",), "version 0.5"),
+        ([{"introduced": "0"}, {"fixed": "a" * 40}], tuple("1234567"), "versions 1, 2, 3, 4, 5 and 2 more"),
+    ],
+)  # fmt: skip
+def test_affected_versions_in_words(
+    events: list[dict[str, str]], versions: tuple[str, ...], text: str
+) -> None:
+    git = any(len(e.get("fixed", "")) == 40 for e in events)
+    (affected,) = osv(events, versions=versions, kind="GIT" if git else "ECOSYSTEM").affected
+    assert affected_text([Entry.of(affected, Orders.of("PyPI", [affected]))]) == text

@@ -1,7 +1,8 @@
 """Every ecosystem's ordering against osv-scalibr's version vectors (`version-order/*.txt`).
 
 Each line is `a < b`, `a = b` or `a > b`; every line holds for every ecosystem firstpatch
-supports that uses that file's ordering. The only lines that do not are PyPI's pre-PEP 440
+supports that uses that file's ordering, both for the parsed versions and for their positions in
+a sorted `VersionOrder`, which is what matching compares. The only lines that do not are PyPI's pre-PEP 440
 versions, which packaging refuses and firstpatch reports as not matched (pinned below). Files
 for ecosystems firstpatch does not support are named, so that a new file is noticed.
 """
@@ -14,6 +15,7 @@ import pytest
 from univers import versions as univers_versions
 
 from firstpatch.advisories import match
+from firstpatch.advisories.ranks import VersionOrder
 from firstpatch.advisories.versions import SCHEMES, ecosystem_scheme
 from firstpatch.model import Ecosystem
 
@@ -97,6 +99,14 @@ def test_ordering_holds(ecosystem: Ecosystem, line: str) -> None:
     assert (a < b, a == b, a > b) == expected
     # The converse holds too, so sorting agrees with the vector both ways.
     assert (b > a, b == a, b < a) == expected
+    # Matching compares positions in a package's sorted versions: both named (dict lookups)...
+    order = VersionOrder.of(scheme, [left, right])
+    pa, pb = order.position(left), order.position(right)
+    assert pa is not None
+    assert pb is not None
+    assert (pa < pb, pa == pb, pa > pb) == expected
+    # ...and one placed by bisection against the other.
+    assert VersionOrder.of(scheme, [left]).position(right) == {"<": 2, "=": 1, ">": 0}[op]
 
 
 @pytest.mark.parametrize("line", sorted(LEGACY))

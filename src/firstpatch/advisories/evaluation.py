@@ -151,6 +151,23 @@ class Range:
                 return f"{start}, {kind.replace('_', ' ')} {text}"
         return f"{start}, not fixed"
 
+    def intervals(self) -> list[str]:
+        """The range as intervals, for people: `< 2.2.5`, `>= 2.3.0, < 2.3.2`, `>= 1.0, <= 1.4`
+        (limits, meant for GIT ranges, are left out)."""
+        found: list[str] = []
+        start: str | None = None
+        opened = False
+        for kind, text, position in zip(self.kinds, self.texts, self.positions, strict=True):
+            if kind == "introduced" and not opened:
+                opened, start = True, (None if position == INTRODUCED_ZERO else text)
+            elif kind in ("fixed", "last_affected") and opened:
+                bound = f"{'<' if kind == 'fixed' else '<='} {text}"
+                found.append(bound if start is None else f">= {start}, {bound}")
+                opened = False
+        if opened:
+            found.append("every version" if start is None else f">= {start}")
+        return found
+
 
 # A range as the record writes it: its type, and its events as (kind, version) in record order.
 RawRange = tuple[str, Sequence[tuple[str, str]]]
@@ -204,6 +221,25 @@ class Entry:
             # Built from the end, so that the first spelling of each version is the one kept.
             self._named = tuple(sorted(dict(reversed(placed)).items()))
         return self._named
+
+
+def affected_text(entries: Iterable[Entry], most: int = 5) -> str:
+    """What the entries say is affected, for a finding's message: their ranges as intervals, or
+    (when they have only GIT ranges or none) their listed versions, the first `most` of them."""
+    intervals: dict[str, None] = {}  # ordered, each once
+    listed: dict[str, None] = {}
+    for entry in entries:
+        for range_ in entry.ranges:
+            if isinstance(range_, Range):
+                intervals.update(dict.fromkeys(range_.intervals()))
+        if not intervals:
+            listed.update(dict.fromkeys(entry.versions))
+    if intervals:
+        return " or ".join(intervals)
+    versions = list(listed)
+    if len(versions) > most:
+        return f"versions {', '.join(versions[:most])} and {len(versions) - most} more"
+    return f"version{'s' if len(versions) > 1 else ''} {', '.join(versions)}" if versions else ""
 
 
 def _special(event: RangeEvent) -> bool:
