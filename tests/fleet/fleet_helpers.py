@@ -4,7 +4,9 @@ stall or drop a connection, as real remotes do."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -99,12 +101,14 @@ def git_daemon(base: Path, port: int | None = None) -> Iterator[int]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # `git daemon` runs git-daemon as a child, which forks per connection: the whole group goes.
+        start_new_session=True,
     )
     try:
         _wait_for_port(port, process)
         yield port
     finally:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 

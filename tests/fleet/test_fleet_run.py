@@ -4,6 +4,7 @@ run, after a re-run, and after targets change; failures, timeouts, retries and m
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,7 @@ def test_a_fleet_keeps_every_result_and_a_rerun_adds_nothing(
     first = run_fleet(targets, NO_PROOF, fleet_db, source=str(listed))
 
     assert first.state == "finished"
+    assert not (Path(tempfile.gettempdir()) / f"firstpatch-fleet-{first.id}").exists()
     assert _states(first) == {
         **dict.fromkeys(scanned, TaskState.DONE),
         f"{tmp_path}/missing": TaskState.FAILED,
@@ -177,6 +179,7 @@ def test_a_target_past_its_time_is_killed_with_what_it_started(
         }
         assert _reasons(record) == {f"git://127.0.0.1:{port}/app.git": "timed out after 1 s"}
         assert processes_mentioning(f"127.0.0.1:{port}") == []
+        assert not (Path(tempfile.gettempdir()) / f"firstpatch-fleet-{record.id}").exists()
 
 
 def test_a_transient_clone_failure_is_retried(ray_session: Cluster, fleet_db: str, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from firstpatch.fleet.cluster import import_ray
 from firstpatch.fleet.identity import scan_configuration
-from firstpatch.fleet.interface import FleetError, FleetTarget, TransientCheckoutError
+from firstpatch.fleet.interface import FleetError, FleetTarget, TargetKind, TransientCheckoutError
 from firstpatch.fleet.ledger import FleetLedger, FleetRecord, FleetState, TaskState
 from firstpatch.fleet.task import (
     MIB,
@@ -120,10 +120,13 @@ class _Driver:
         self.workdir = f"firstpatch-fleet-{fleet_id}"
         self.flights: dict[Any, _Flight] = {}
         self.seen: dict[str, dict[str, str]] = {}
-        self.killed = False  # a task ended without its own cleanup: its clone may be left behind
+        # Clones and staged SBOMs live in a fleet folder on each node, which a task that was
+        # killed could not empty: swept at the end when there may be one.
+        self.sweep = False
 
     def run(self, targets: Sequence[FleetTarget]) -> FleetState:
         self.seen = self.ledger.scanned([target.name for target in targets], self.configuration)
+        self.sweep = any(target.kind in (TargetKind.GIT, TargetKind.SBOM) for target in targets)
         queue = deque(enumerate(targets))
         task = self.ray.remote(scan_target)
         capacity = self._capacity()
@@ -142,7 +145,7 @@ class _Driver:
                 self.ledger.end(self.fleet_id, FleetState.ABORTED)
             raise
         finally:
-            if self.killed:
+            if self.sweep:
                 self._clean_nodes()
         return FleetState.FINISHED
 
@@ -197,7 +200,7 @@ class _Driver:
         for ref, flight in list(self.flights.items()):
             if now >= flight.deadline:
                 self.ray.cancel(ref, force=True)
-                self.killed = True
+                self.sweep = True
                 del self.flights[ref]
                 self._settle(flight, Failed(f"timed out after {flight.timeout:g} s; its worker was killed"))
 
@@ -213,7 +216,7 @@ class _Driver:
             return Failed(f"internal error: {type(cause).__name__}: {cause}")
         except errors.RayError as exc:
             # The worker or its node died (Ray's own OOM killer, a lost node) past Ray's retries.
-            self.killed = True
+            self.sweep = True
             lines = str(exc).strip().splitlines()
             return Failed(f"its worker died: {lines[0] if lines else type(exc).__name__}")
         return outcome
@@ -250,7 +253,7 @@ class _Driver:
     def _stop(self) -> None:
         """Kill every task in flight; they are pending again for the next run."""
         positions = [flight.position for flight in self.flights.values()]
-        self.killed = self.killed or bool(self.flights)
+        self.sweep = self.sweep or bool(self.flights)
         for ref in self.flights:
             with suppress(self.ray.exceptions.RayError):
                 self.ray.cancel(ref, force=True)
@@ -258,7 +261,7 @@ class _Driver:
         self.ledger.requeue(self.fleet_id, positions)
 
     def _clean_nodes(self) -> None:
-        """Remove this fleet's clone folder on every node: a killed task could not remove its own."""
+        """Remove this fleet's folder on every node: tasks remove what they made inside it."""
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         cleanup = self.ray.remote(remove_workdir)
