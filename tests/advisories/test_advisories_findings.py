@@ -80,7 +80,7 @@ def test_demo_project_against_the_shipped_snapshot() -> None:
         "flask 0.12.2 is affected by 3 known vulnerabilities: "
         "PYSEC-2018-66 (CVE-2018-1000656; affected < 0.12.3); "
         "PYSEC-2019-179 (CVE-2019-1010083; affected < 1.0); "
-        "PYSEC-2023-62 (CVE-2023-30861; affected < 2.2.5 or >= 2.3.0, < 2.3.2). "
+        "PYSEC-2023-62 (CVE-2023-30861; affected < 2.2.5 and 1 other range). "
         "Upgrade to 2.2.5 (a new major version). "
         "Severity unknown (no CVSS v3/v4 vector or severity in the advisories): rated medium."
     )
@@ -144,7 +144,7 @@ def test_aliases_across_advisories_count_once(tmp_path: Path, record: Record) ->
     assert finding.severity is Severity.HIGH  # from the GHSA vector; the PYSEC record has none
     assert finding.message.startswith(
         "flask 2.2.4 is affected by 1 known vulnerability: "
-        "GHSA-m2qf-hxjv-5gpq / PYSEC-2023-62 (CVE-2023-30861; affected < 2.2.5 or >= 2.3.0, < 2.3.2)."
+        "GHSA-m2qf-hxjv-5gpq / PYSEC-2023-62 (CVE-2023-30861; affected < 2.2.5 and 1 other range)."
     )
     assert finding.fix_version == "2.2.5"
 

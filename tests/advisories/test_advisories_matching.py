@@ -20,7 +20,8 @@ from firstpatch.advisories import (
     match,
     parse_version,
 )
-from firstpatch.advisories.evaluation import Entry, Orders, affected_text
+from firstpatch.advisories.evaluation import Entry, Orders, Probe, affected_text
+from firstpatch.advisories.evaluation import verdict as entry_verdict
 from firstpatch.advisories.matching import escape_floor
 from firstpatch.model import Advisory, AffectedRange, Ecosystem, RangeEvent
 
@@ -457,24 +458,29 @@ def test_a_record_for_another_release_does_not_apply() -> None:
     assert match(Ecosystem.ALPINE, "openssl", "3.1.4-r0", [advisory]).matches != ()  # release unknown
 
 
-# --- the affected versions in words ------------------------------------------------------------
+# --- what affects a version, in words -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("events", "versions", "text"),
+    ("events", "versions", "version", "text"),
     [
-        ([{"introduced": "0"}, {"fixed": "2.0"}], (), "< 2.0"),
-        ([{"introduced": "1.0"}, {"last_affected": "1.4"}], (), ">= 1.0, <= 1.4"),
-        ([{"introduced": "1.0"}, {"fixed": "1.2"}, {"introduced": "2.0"}], (), ">= 1.0, < 1.2 or >= 2.0"),
-        ([{"introduced": "0"}], (), "every version"),
-        ([{"introduced": "1.0"}, {"limit": "1.5"}], (), ">= 1.0"),
-        ([{"introduced": "0"}, {"fixed": "a" * 40}], ("0.5",), "version 0.5"),
-        ([{"introduced": "0"}, {"fixed": "a" * 40}], tuple("1234567"), "versions 1, 2, 3, 4, 5 and 2 more"),
+        ([{"introduced": "0"}, {"fixed": "2.0"}], (), "1.0", "affected < 2.0"),
+        ([{"introduced": "1.0"}, {"last_affected": "1.4"}], (), "1.4", "affected >= 1.0, <= 1.4"),
+        ([{"introduced": "1.0"}, {"fixed": "1.2"}, {"introduced": "2.0"}], (), "2.5",
+         "affected >= 2.0 and 1 other range"),
+        ([{"introduced": "0"}, {"fixed": "1.0"}, {"introduced": "2.0"}, {"fixed": "2.1"},
+          {"introduced": "3.0"}], (), "0.5", "affected < 1.0 and 2 other ranges"),
+        ([{"introduced": "0"}], (), "7", "affected every version"),
+        ([{"introduced": "1.0"}, {"limit": "1.5"}], (), "1.2", "affected >= 1.0"),
+        ([{"introduced": "0"}, {"fixed": "a" * 40}], ("0.5",), "0.5", "listed among its 1 affected version"),
+        ([{"introduced": "3.0"}], ("1.0", "1.1"), "1.1", "listed among its 2 affected versions"),
     ],
 )  # fmt: skip
-def test_affected_versions_in_words(
-    events: list[dict[str, str]], versions: tuple[str, ...], text: str
+def test_what_affects_a_version_in_words(
+    events: list[dict[str, str]], versions: tuple[str, ...], version: str, text: str
 ) -> None:
     git = any(len(e.get("fixed", "")) == 40 for e in events)
     (affected,) = osv(events, versions=versions, kind="GIT" if git else "ECOSYSTEM").affected
-    assert affected_text([Entry.of(affected, Orders.of("PyPI", [affected]))]) == text
+    entry = Entry.of(affected, Orders.of("PyPI", [affected]))
+    assert isinstance(entry_verdict(entry, Probe(version)), Affects)
+    assert affected_text([entry], Probe(version)) == text

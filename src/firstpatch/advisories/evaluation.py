@@ -151,22 +151,25 @@ class Range:
                 return f"{start}, {kind.replace('_', ' ')} {text}"
         return f"{start}, not fixed"
 
-    def intervals(self) -> list[str]:
-        """The range as intervals, for people: `< 2.2.5`, `>= 2.3.0, < 2.3.2`, `>= 1.0, <= 1.4`
-        (limits, meant for GIT ranges, are left out)."""
-        found: list[str] = []
-        start: str | None = None
-        opened = False
-        for kind, text, position in zip(self.kinds, self.texts, self.positions, strict=True):
+    def intervals(self) -> int:
+        """How many intervals the range has (each `introduced` that opens one)."""
+        count, opened = 0, False
+        for kind in self.kinds:
             if kind == "introduced" and not opened:
-                opened, start = True, (None if position == INTRODUCED_ZERO else text)
-            elif kind in ("fixed", "last_affected") and opened:
-                bound = f"{'<' if kind == 'fixed' else '<='} {text}"
-                found.append(bound if start is None else f">= {start}, {bound}")
+                count, opened = count + 1, True
+            elif kind in ("fixed", "last_affected"):
                 opened = False
-        if opened:
-            found.append("every version" if start is None else f">= {start}")
-        return found
+        return count
+
+    def interval(self, opened: int) -> str:
+        """The interval the `introduced` event at `opened` starts, for people: `< 2.2.5`,
+        `>= 2.3.0, < 2.3.2`, `>= 1.0, <= 1.4` (limits, meant for GIT ranges, are left out)."""
+        start = None if self.positions[opened] == INTRODUCED_ZERO else self.texts[opened]
+        for kind, text in zip(self.kinds[opened + 1 :], self.texts[opened + 1 :], strict=True):
+            if kind in ("fixed", "last_affected"):
+                bound = f"{'<' if kind == 'fixed' else '<='} {text}"
+                return bound if start is None else f">= {start}, {bound}"
+        return "every version" if start is None else f">= {start}"
 
 
 # A range as the record writes it: its type, and its events as (kind, version) in record order.
@@ -223,23 +226,19 @@ class Entry:
         return self._named
 
 
-def affected_text(entries: Iterable[Entry], most: int = 5) -> str:
-    """What the entries say is affected, for a finding's message: their ranges as intervals, or
-    (when they have only GIT ranges or none) their listed versions, the first `most` of them."""
-    intervals: dict[str, None] = {}  # ordered, each once
-    listed: dict[str, None] = {}
+def affected_text(entries: Sequence[Entry], probe: Probe) -> str:
+    """For a finding's message: the interval of the entries' ranges that holds the probed version,
+    and how many other intervals they have; or, when only their list names it, that it is listed."""
     for entry in entries:
         for range_ in entry.ranges:
-            if isinstance(range_, Range):
-                intervals.update(dict.fromkeys(range_.intervals()))
-        if not intervals:
-            listed.update(dict.fromkeys(entry.versions))
-    if intervals:
-        return " or ".join(intervals)
-    versions = list(listed)
-    if len(versions) > most:
-        return f"versions {', '.join(versions[:most])} and {len(versions) - most} more"
-    return f"version{'s' if len(versions) > 1 else ''} {', '.join(versions)}" if versions else ""
+            position = probe.at(range_.order) if isinstance(range_, Range) else None
+            opened = range_.opened(position) if isinstance(range_, Range) and position is not None else None
+            if isinstance(range_, Range) and opened is not None:
+                others = sum(r.intervals() for e in entries for r in e.ranges if isinstance(r, Range)) - 1
+                more = f" and {others} other range{'s' if others > 1 else ''}" if others > 0 else ""
+                return f"affected {range_.interval(opened)}{more}"
+    listed = sum(len(entry.versions) for entry in entries)
+    return f"listed among its {listed} affected version{'s' if listed > 1 else ''}" if listed else ""
 
 
 def _special(event: RangeEvent) -> bool:

@@ -14,11 +14,11 @@ from typing import Protocol, TypeVar
 
 from packageurl import PackageURL
 
-from firstpatch.advisories.evaluation import affected_text
+from firstpatch.advisories.evaluation import Probe, affected_text
 from firstpatch.advisories.facts import AdvisoryFacts
 from firstpatch.advisories.interface import AdvisoryError, AdvisorySource
 from firstpatch.advisories.names import component_release, release_applies
-from firstpatch.advisories.package_index import IndexedRecord, PackageIndex, judge
+from firstpatch.advisories.package_index import PackageIndex, judge
 from firstpatch.advisories.remediation import Remedy, fix_in
 from firstpatch.advisories.severity import cvss_severity, text_rating, worst_vector
 from firstpatch.model import (
@@ -82,7 +82,6 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
     source.prefetch({(c.ecosystem, c.name) for c in components if c.version is not None})
     indexes: dict[tuple[Ecosystem, str], PackageIndex] = {}
     verdicts: dict[_Key, _Verdict] = {}
-    texts: dict[tuple[int, str | None], str] = {}  # affected ranges in words, by record and release
     for component in components:
         if component.version is None:
             continue
@@ -92,9 +91,9 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
             index = indexes.get(package)
             if index is None:
                 index = indexes[package] = source.package_index(*package)
-            verdicts[key] = _judge(index, component.version, key[3], texts)
+            verdicts[key] = _judge(index, component.version, key[3])
     facts = _facts(indexes.values(), {i for v in verdicts.values() for i in v.matched}, source)
-    described: dict[tuple[AdvisoryId, ...], _Described] = {}
+    described: dict[tuple[tuple[AdvisoryId, ...], tuple[str, ...]], _Described] = {}
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     for component in components:
@@ -111,9 +110,10 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
         for advisory_id, why in verdict.undecided:
             skipped.append(Skipped(where.path, f"{label}: {advisory_id} not decided: {why}", where.line))
         if verdict.matched:
-            about = described.get(verdict.matched)
-            if about is None or about.affected != verdict.affected:  # one record, two packages
-                about = described[verdict.matched] = _describe_verdict(
+            words = (verdict.matched, tuple(verdict.affected[i] for i in verdict.matched))
+            about = described.get(words)
+            if about is None:
+                about = described[words] = _describe_verdict(
                     [facts[i] for i in verdict.matched], verdict.affected
                 )
             findings.append(_finding(component, component.version, where, verdict, about))
@@ -130,7 +130,7 @@ class _Verdict:
     matched: tuple[AdvisoryId, ...]  # sorted
     undecided: tuple[tuple[str, str], ...]  # (advisory id, why)
     remedy: Remedy | None
-    affected: Mapping[str, str] = field(default_factory=dict)  # matched id -> its ranges, in words
+    affected: Mapping[str, str] = field(default_factory=dict)  # matched id -> what affects the version
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +138,6 @@ class _Described:
     """What the matched records say, for every component at that version: worked out once per
     set of matched records."""
 
-    affected: Mapping[str, str]  # what `_Verdict.affected` it was described with
     rule: AdvisoryFacts  # the first record, by id: the finding's rule and title
     title: str
     aliases: tuple[str, ...]  # every alias that is not itself a matched id
@@ -148,9 +147,7 @@ class _Described:
     scored: tuple[float, str] | None  # the worst CVSS base score and its vector
 
 
-def _judge(
-    index: PackageIndex, version: str, release: str | None, texts: dict[tuple[int, str | None], str]
-) -> _Verdict:
+def _judge(index: PackageIndex, version: str, release: str | None) -> _Verdict:
     judged = judge(index, version, release, explain=False)  # findings do not quote the reasons
     records = index.records
     undecided = tuple((records[n].id, why) for n, why in judged.undecided)
@@ -159,18 +156,14 @@ def _judge(
     numbers = {n for n, _ in judged.matched}
     ids = tuple(sorted({AdvisoryId(records[n].id) for n in numbers}))
     remedy = fix_in(index, version, numbers, release, ids)
-    affected = {records[n].id: _affected(records[n], release, texts) for n in numbers}
+    probe = Probe(version)
+    affected = {
+        records[n].id: affected_text(
+            [e for e in records[n].entries if release is None or release_applies(e.ecosystem, release)], probe
+        )
+        for n in numbers
+    }
     return _Verdict(judged.reason, ids, undecided, remedy, affected)
-
-
-def _affected(record: IndexedRecord, release: str | None, texts: dict[tuple[int, str | None], str]) -> str:
-    """The record's ranges for the package in words, once per record and release in an audit."""
-    key = (id(record), release)  # records live in the audit's indexes until it ends
-    text = texts.get(key)
-    if text is None:
-        entries = (e for e in record.entries if release is None or release_applies(e.ecosystem, release))
-        text = texts[key] = affected_text(entries)
-    return text
 
 
 def _facts(
@@ -200,7 +193,6 @@ def _describe_verdict(records: Sequence[AdvisoryFacts], affected: Mapping[str, s
     ids = {record.id for record in records}
     count = f"{len(groups)} known vulnerabilit{'y' if len(groups) == 1 else 'ies'}"
     return _Described(
-        affected=affected,
         rule=records[0],
         title=title_of(records[0]),
         aliases=tuple(sorted({alias for a in records for alias in a.aliases} - ids)),
@@ -316,17 +308,11 @@ def _fix_text(remedy: Remedy) -> str:
 
 def _describe(group: Sequence[AdvisoryFacts], affected: Mapping[str, str]) -> str:
     """`GHSA-x / PYSEC-y (CVE-z; affected < 2.2.5)`: the records of one vulnerability, its CVE
-    names and the versions its records say are affected."""
+    names and the interval (or list) by which its records affect the version."""
     ids = [advisory.id for advisory in group]
     cves = sorted({alias for a in group for alias in a.aliases if alias.startswith("CVE-")} - set(ids))
-    ranges: list[str] = []
-    for advisory_id in ids:
-        text = affected.get(advisory_id, "")
-        if text and text not in ranges:
-            ranges.append(text)
     notes = [", ".join(cves)] if cves else []
-    if ranges:
-        notes.append(f"affected {' / '.join(ranges)}")
+    notes.extend(dict.fromkeys(text for advisory_id in ids if (text := affected.get(advisory_id))))
     return " / ".join(ids) + (f" ({'; '.join(notes)})" if notes else "")
 
 
