@@ -1,4 +1,4 @@
-"""npm lockfiles: package-lock.json v1 and v3, yarn.lock classic and berry, pnpm-lock.yaml v5, v6 and
+"""npm lockfiles: package-lock.json v1, v2 and v3, yarn.lock classic and berry, pnpm-lock.yaml v5, v6 and
 v9 — aliases, workspaces, git and URL dependencies, nested copies, development-only packages."""
 
 from __future__ import annotations
@@ -39,6 +39,15 @@ def test_package_lock_v1_nested_copies_alias_and_git() -> None:
         ("pkg:npm/pad-left@1.0.2", True, False, 31),  # "left-pad": "npm:pad-left@^1.0.0"
         ("pkg:npm/qs@6.7.0", False, False, 24),
         ("pkg:npm/tiny", True, False, 58),  # from git: no version
+    ]
+
+
+def test_package_lock_v2_reads_its_packages_once_not_its_v1_copy_too() -> None:
+    # v2 carries the same tree twice (`packages` for npm 7+, `dependencies` for npm 6).
+    assert scan("lock-v2") == [
+        ("pkg:npm/express@4.17.1", True, False, 17),
+        ("pkg:npm/mocha@9.2.2", True, True, 28),
+        ("pkg:npm/qs@6.7.0", False, False, 24),  # express's own copy
     ]
 
 

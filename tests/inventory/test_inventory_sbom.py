@@ -153,3 +153,19 @@ def test_spdx_rule_breaks_are_reported_and_the_packages_kept() -> None:
         "breaks 1 SPDX rule(s), read anyway; first: "
         'did not find the referenced spdx_id "SPDXRef-gone" in the SPDX document',
     )
+
+
+@pytest.mark.parametrize("version", ["1.4", "1.5", "1.6"])
+def test_every_cyclonedx_version_in_xml_and_json(version: str) -> None:
+    # The fixtures above are 1.4 XML, 1.5 JSON and 1.6 JSON; here bom.xml and app.cdx.json are
+    # restated in each version, so that every version is read in both encodings.
+    xml = (DATA / "bom.xml").read_text().replace("schema/bom/1.4", f"schema/bom/{version}")
+    document = json.loads((DATA / "app.cdx.json").read_text())
+    document["specVersion"] = version
+    for name, text in (("bom.xml", xml), ("app.cdx.json", json.dumps(document, indent=2))):
+        as_written = parser("cyclonedx").parse((DATA / name).read_text(), name)
+        parsed = parser("cyclonedx").parse(text, name)
+        assert parsed.problems == (), (version, name)
+        assert [(c.purl, c.direct, c.dev) for c in parsed.components] == [
+            (c.purl, c.direct, c.dev) for c in as_written.components
+        ], (version, name)
