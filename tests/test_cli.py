@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,13 @@ def test_static_scan_never_executes_the_target(tmp_path: Path, marker_writer: st
     result = firstpatch("scan", target, "--no-store", "--no-prove", "--format", "json")
     assert result.returncode in (0, 1), result.stderr
     assert not marker.exists(), f"{marker_writer} was executed by a static scan"
+
+
+def test_a_fifo_named_like_a_manifest_is_skipped_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "requirements.txt")  # reading it would block forever
+    (tmp_path / "app.py").write_text("x = 1\n")
+    report = tmp_path / "out.json"
+    result = firstpatch("scan", tmp_path, "--no-store", "--no-prove", "--format", "json", "-o", report)
+    assert result.returncode == 0, result.stderr
+    skipped = json.loads(report.read_text())["run"]["skipped"]
+    assert {"path": "requirements.txt", "line": 0, "reason": "not a regular file"} in skipped

@@ -8,6 +8,7 @@ files are skipped with a reason instead of being read.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,10 +85,14 @@ class Target:
                 self.skipped.append(Skipped(rel, "symlink leads outside the target"))
                 return False
         try:
-            size = path.stat().st_size
+            status = path.stat()
         except OSError as exc:
             self.skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
             return False
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named like a manifest would block a read
+            self.skipped.append(Skipped(rel, "not a regular file"))
+            return False
+        size = status.st_size
         if size > max_bytes:
             self.skipped.append(Skipped(rel, f"larger than {max_bytes // 1024} KiB"))
             return False
