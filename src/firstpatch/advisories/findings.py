@@ -21,6 +21,7 @@ from firstpatch.advisories.names import component_release, release_applies
 from firstpatch.advisories.package_index import PackageIndex, judge
 from firstpatch.advisories.remediation import Remedy, fix_in
 from firstpatch.advisories.severity import cvss_severity, text_rating, worst_vector
+from firstpatch.inventory.os_release import osv_package
 from firstpatch.model import (
     Advisory,
     AdvisoryId,
@@ -69,6 +70,7 @@ def dependency_findings(components: Iterable[Component], source: AdvisorySource)
 
 
 _Key = tuple[Ecosystem, str, str, str | None]  # ecosystem, name, version, release
+_SOURCE_PACKAGES = frozenset({Ecosystem.DEBIAN, Ecosystem.UBUNTU, Ecosystem.ALPINE})
 
 
 def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
@@ -76,35 +78,34 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
 
     Matching runs on each package's compiled index; the records' text is read afterwards, for
     the matched records only, and each (package, version) is judged once per audit: fleets
-    repeat the same pins many times.
+    repeat the same pins many times. Debian, Ubuntu and Alpine packages are matched by their
+    source package, which is what those databases name (`libssl3` is built from `openssl`).
     """
     components = tuple(components)
-    source.prefetch({(c.ecosystem, c.name) for c in components if c.version is not None})
+    keys = [_key(c) if c.version is not None else None for c in components]
+    source.prefetch({(key[0], key[1]) for key in keys if key is not None})
     indexes: dict[tuple[Ecosystem, str], PackageIndex] = {}
     verdicts: dict[_Key, _Verdict] = {}
-    for component in components:
-        if component.version is None:
-            continue
-        key = (component.ecosystem, component.name, component.version, component_release(component))
-        if key not in verdicts:
-            package = (component.ecosystem, component.name)
-            index = indexes.get(package)
+    for key in keys:
+        if key is not None and key not in verdicts:
+            index = indexes.get(key[:2])
             if index is None:
-                index = indexes[package] = source.package_index(*package)
-            verdicts[key] = _judge(index, component.version, key[3])
+                index = indexes[key[:2]] = source.package_index(key[0], key[1])
+            verdicts[key] = _judge(index, key[2], key[3])
     facts = _facts(indexes.values(), {i for v in verdicts.values() for i in v.matched}, source)
     described: dict[tuple[tuple[AdvisoryId, ...], tuple[str, ...]], _Described] = {}
     findings: list[Finding] = []
     skipped: list[Skipped] = []
-    for component in components:
+    for component, key in zip(components, keys, strict=True):
         where = component.locations[0] if component.locations else Location("")
-        if component.version is None:
+        if key is None:
             reason = f"{component.name}: no exact version pinned; not checked against advisories"
             skipped.append(Skipped(where.path, reason, where.line))
             continue
-        key = (component.ecosystem, component.name, component.version, component_release(component))
         verdict = verdicts[key]
         label = f"{component.name} {component.version}"
+        if (key[1], key[2]) != (component.name, component.version):
+            label += f" (source package {key[1]} {key[2]})"
         if verdict.reason:
             skipped.append(Skipped(where.path, f"{label}: {verdict.reason}", where.line))
         for advisory_id, why in verdict.undecided:
@@ -116,10 +117,19 @@ def audit(components: Iterable[Component], source: AdvisorySource) -> Audit:
                 about = described[words] = _describe_verdict(
                     [facts[i] for i in verdict.matched], verdict.affected
                 )
-            findings.append(_finding(component, component.version, where, verdict, about))
+            findings.append(_finding(component, label, where, verdict, about))
     findings.sort(key=lambda f: (f.component.name if f.component else "", f.rule_id))
     matched = {i for f in findings for i in f.advisory_ids}
     return Audit(tuple(findings), tuple(skipped), {i: facts[i] for i in sorted(matched)})
+
+
+def _key(component: Component) -> _Key:
+    """(ecosystem, name, version, release) as the advisories list the component."""
+    if component.ecosystem in _SOURCE_PACKAGES:
+        _, name, version = osv_package(component)
+    else:
+        name, version = component.name, component.version
+    return component.ecosystem, name, version or "", component_release(component)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,12 +214,11 @@ def _describe_verdict(records: Sequence[AdvisoryFacts], affected: Mapping[str, s
 
 
 def _finding(
-    component: Component, version: str, where: Location, verdict: _Verdict, described: _Described
+    component: Component, label: str, where: Location, verdict: _Verdict, described: _Described
 ) -> Finding:
+    """`label` names the component as messages do: `libssl3 3.0.11-1 (source package openssl …)`."""
     fix = _fix_text(verdict.remedy) if verdict.remedy else ""
-    message = (
-        f"{component.name} {version} is affected by {described.listing}. {fix} {described.severity_note}"
-    )
+    message = f"{label} is affected by {described.listing}. {fix} {described.severity_note}"
     scored = described.scored
     return Finding(
         kind=FindingKind.DEPENDENCY,
