@@ -231,9 +231,11 @@ def affected_text(entries: Sequence[Entry], probe: Probe) -> str:
     and how many other intervals they have; or, when only their list names it, that it is listed."""
     for entry in entries:
         for range_ in entry.ranges:
-            position = probe.at(range_.order) if isinstance(range_, Range) else None
-            opened = range_.opened(position) if isinstance(range_, Range) and position is not None else None
-            if isinstance(range_, Range) and opened is not None:
+            if isinstance(range_, Unknown):
+                continue
+            position = probe.at(range_.order)
+            opened = range_.opened(position) if position is not None else None
+            if opened is not None:
                 others = sum(r.intervals() for e in entries for r in e.ranges if isinstance(r, Range)) - 1
                 more = f" and {others} other range{'s' if others > 1 else ''}" if others > 0 else ""
                 return f"affected {range_.interval(opened)}{more}"
