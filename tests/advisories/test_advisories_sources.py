@@ -20,8 +20,8 @@ Record = Callable[[str], Advisory]
 def test_public_api() -> None:
     assert sorted(firstpatch.advisories.__all__) == sorted(
         [
-            "AdvisoryError", "AdvisorySource", "Affects", "Audit", "DirectorySource", "Match",
-            "MatchResult", "MemorySource", "Remedy", "SnapshotSource", "Undecided", "Unknown",
+            "AdvisoryError", "AdvisoryFacts", "AdvisorySource", "Affects", "Audit", "DirectorySource",
+            "Match", "MatchResult", "MemorySource", "Remedy", "SnapshotSource", "Undecided", "Unknown",
             "advisory_severity", "audit", "dependency_findings", "evaluate", "from_data", "in_range",
             "loads", "match", "parse_version", "smallest_fix", "title_of", "vector_severity",
             "vulnerabilities",

@@ -5,6 +5,7 @@ A scan calls `audit(components, source)` (or `dependency_findings` for the findi
 """
 
 from firstpatch.advisories.directory import DirectorySource
+from firstpatch.advisories.facts import AdvisoryFacts
 from firstpatch.advisories.findings import Audit, audit, dependency_findings, title_of, vulnerabilities
 from firstpatch.advisories.interface import AdvisoryError, AdvisorySource
 from firstpatch.advisories.matching import (
@@ -26,6 +27,7 @@ from firstpatch.advisories.snapshot import SnapshotSource
 
 __all__ = [
     "AdvisoryError",
+    "AdvisoryFacts",
     "AdvisorySource",
     "Affects",
     "Audit",
