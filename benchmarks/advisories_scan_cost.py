@@ -26,10 +26,7 @@ from pathlib import Path
 
 from firstpatch import inventory
 from firstpatch.advisories.assess import known_vulnerabilities
-from firstpatch.advisories.reachability import ProjectUses
-from firstpatch.analysis.models import load_catalog
-from firstpatch.analysis.parsing import ParseFailure, parse_module
-from firstpatch.analysis.program import Module, Program, build_program, module_name
+from firstpatch.advisories.reachability import ProjectUses, project_program
 from firstpatch.target import Target
 
 NO_STORE = "sqlite:////nonexistent/firstpatch-benchmark/none.db"
@@ -58,23 +55,6 @@ def _import_cost(before: str, runs: int) -> float:
     )
 
 
-def _program(root: Path) -> Program:
-    """The program as the analysis builds it: every module parsed from its text."""
-    target = Target.open(root)
-    modules = []
-    for path in target.files(suffixes=(".py",)):
-        text = target.read_text(path)
-        if text is None:
-            continue
-        relative = target.relative(path)
-        parsed = parse_module(text, relative)
-        if isinstance(parsed, ParseFailure):
-            continue
-        name, is_package = module_name(relative)
-        modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
-    return build_program(modules, load_catalog())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("project", type=Path)
@@ -91,7 +71,7 @@ def main() -> None:
         spent = _cpu(lambda pins=pins: known_vulnerabilities(pins, None, NO_STORE), runs)  # type: ignore[misc]
         print(f"known_vulnerabilities, no store, {label}, no reachability: {spent:.3f} s")
 
-    program = _program(root)
+    program = project_program(str(root))  # built as the analysis builds it
     parsed = _cpu(lambda: ProjectUses.of(str(root)), runs)
     print(f"reachability parsing the project (ProjectUses.of): {parsed:.2f} s")
     print(

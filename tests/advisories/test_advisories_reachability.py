@@ -9,10 +9,7 @@ import pytest
 
 from firstpatch.advisories.assess import known_vulnerabilities
 from firstpatch.advisories.facts import AdvisoryFacts
-from firstpatch.advisories.reachability import ProjectUses, judge
-from firstpatch.analysis.models import load_catalog
-from firstpatch.analysis.parsing import ParseFailure, parse_module
-from firstpatch.analysis.program import Module, Program, build_program, module_name
+from firstpatch.advisories.reachability import ProjectUses, judge, project_program
 from firstpatch.model import (
     AdvisoryId,
     Component,
@@ -47,18 +44,6 @@ def _by_name(findings: tuple[Finding, ...]) -> dict[str, Finding]:
     return {f.component.name: f for f in findings if f.component}
 
 
-def _program(root: Path) -> Program:
-    """The program the analysis builds: modules parsed from text, nothing imported."""
-    modules = []
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root).as_posix()
-        parsed = parse_module(path.read_text(), relative)
-        assert not isinstance(parsed, ParseFailure)
-        name, is_package = module_name(relative)
-        modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
-    return build_program(modules, load_catalog())
-
-
 PROJECT = {
     "app/__init__.py": "",
     "app/config.py": "import yaml as y\n\n\ndef read(text):\n    return y.load(text)\n",
@@ -76,7 +61,7 @@ def test_calls_imports_and_neither(tmp_path: Path, from_program: bool) -> None:
         ("requests", "2.19.1", True),  # a direct dependency the code never imports
         ("urllib3", "1.24.1", False),  # transitive, never imported: another package may use it
     )
-    program = _program(root) if from_program else None
+    program = project_program(str(root)) if from_program else None
     known = known_vulnerabilities(components, None if from_program else root, NO_STORE, program=program)
     found = _by_name(known.findings)
     assert found["PyYAML"].reachable is True
@@ -127,4 +112,4 @@ def test_a_project_module_of_the_same_name_shadows_the_package(tmp_path: Path) -
     root = _project(tmp_path / "p", {"yaml.py": "X = 1\n", "main.py": "import yaml\n"})
     uses = ProjectUses.of(str(root))
     assert uses.importing("yaml") is None
-    assert ProjectUses.of_program(_program(root)).importing("yaml") is None
+    assert ProjectUses.of_program(project_program(str(root))).importing("yaml") is None

@@ -100,19 +100,7 @@ class ProjectUses:
     def of(cls, root: str) -> ProjectUses:
         """The uses in the project at `root`, parsing its modules (`of_program` when the analysis
         has already parsed them: on a large project this parse costs as much as the analysis's)."""
-        target = Target.open(root)
-        modules: list[Module] = []
-        for path in target.files(suffixes=(".py",)):
-            text = target.read_text(path)
-            if text is None:
-                continue
-            relative = target.relative(path)
-            parsed = parse_module(text, relative)
-            if isinstance(parsed, ParseFailure):
-                continue
-            name, is_package = module_name(relative)
-            modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
-        return cls.of_program(build_program(modules, load_catalog()))
+        return cls.of_program(project_program(root))
 
     @classmethod
     def of_program(cls, program: Program) -> ProjectUses:
@@ -131,6 +119,24 @@ class ProjectUses:
         return next(
             (use for name, use in self.calls if name == symbol or name.startswith(symbol + ".")), None
         )
+
+
+def project_program(root: str) -> Program:
+    """The program of the project at `root`: its modules parsed from their text (never
+    imported), as the analysis parses them."""
+    target = Target.open(root)
+    modules: list[Module] = []
+    for path in target.files(suffixes=(".py",)):
+        text = target.read_text(path)
+        if text is None:
+            continue
+        relative = target.relative(path)
+        parsed = parse_module(text, relative)
+        if isinstance(parsed, ParseFailure):
+            continue
+        name, is_package = module_name(relative)
+        modules.append(Module(name, relative, parsed.tree, parsed.lines, is_package=is_package))
+    return build_program(modules, load_catalog())
 
 
 def judge(finding: Finding, uses: ProjectUses, advisories: Iterable[Advisory | AdvisoryFacts]) -> Finding:
