@@ -59,8 +59,12 @@ def verdicts(root: Path, finding: Finding, changes: tuple[FileChange, ...], tmp:
     write_changes(patched, changes)
     trace = {step.location.path for step in finding.trace} | {finding.location.path}
     scope = ModuleGraph.read(root).affected({change.path for change in changes}, trace)
-    full = rescan_check(finding, scan(rescan, patched, None), known_findings(rescan, root, state, None))
-    scoped = rescan_check(finding, scan(rescan, patched, scope), known_findings(rescan, root, state, scope))
+    full_known, scoped_known = (
+        known_findings(rescan, root, state, None),
+        known_findings(rescan, root, state, scope),
+    )
+    full = rescan_check(finding, scan(rescan, patched, None), full_known, changes)
+    scoped = rescan_check(finding, scan(rescan, patched, scope), scoped_known, changes)
     return full, scoped
 
 

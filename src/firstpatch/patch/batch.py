@@ -15,9 +15,11 @@ sandbox child and one warm application per framework) for all its findings; one 
 a finding still reported fails its own patch and a new finding is blamed on the patches whose
 files its trace passes through (on all of them when none); one run of the target's tests, in
 which a new failure is blamed on the patches whose files the failing test file reaches by
-importing (on all of them when none). A patch that any batch check fails is verified again
-alone (`verify`), and that verdict is its verdict, so a batch never costs a patch that works
-alone its verification. Batches, and lone patches, run side by side on the machine's cores.
+importing (on all of them when none). A failure that is a patch's own — its finding still
+confirmed or still reported, a new finding in its files alone — fails it: the other patches of
+the batch could not have caused it. Any other failure (a test, a new finding several patches
+touch, a reproducer run that did not finish) is settled by verifying the patch alone (`verify`),
+and that verdict is its verdict. Batches, and lone patches, run side by side on the cores.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ from firstpatch.patch.checks import (
     module_graph,
     regressions_of,
     rescan_verdict,
+    split_uncovered,
     suite_before,
     suite_verdict,
+    unusable_suite,
 )
 from firstpatch.patch.graph import ModuleGraph
 from firstpatch.patch.tree import tree_state
@@ -55,6 +59,12 @@ _EVERY_REQUEST = re.compile(
     r"|app_context_processor|template_filter|app_template_filter|template_global|middlewares?"
     r"|MIDDLEWARE|add_middleware)\b"
 )
+
+
+# A batch's verdict on one patch: each check, and whether its failure is the patch's own (the
+# finding still confirmed or still reported, a new finding in its files only) rather than one
+# the batch cannot pin on it, which verifying the patch alone settles.
+_Verdicts = list[tuple[Check, bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +114,11 @@ def verify_all(
         outcome = _run(root, state, graph, candidates, chunk, drivers, rescan, test_timeout, python, workers)
         for batch in chunk:
             for index in batch:
-                checks = outcome[index]
-                if len(batch) > 1 and not all(check.passed for check in checks):
+                verdicts = outcome[index]
+                if len(batch) > 1 and any(not check.passed and not pinned for check, pinned in verdicts):
                     alone.append(index)
                 else:
-                    results[index] = judged(candidates[index].proposed, checks)
+                    results[index] = judged(candidates[index].proposed, [check for check, _ in verdicts])
     for index in alone:
         candidate = candidates[index]
         driver = _driver(candidate.finding, drivers)
@@ -173,14 +183,14 @@ def _run(
     test_timeout: float,
     python: str | None,
     workers: int,
-) -> dict[int, list[Check]]:
+) -> dict[int, _Verdicts]:
     """The checks of every candidate of `batches`, each batch on one trial, trials side by side."""
     trials: list[Trial] = []
     try:
         for batch in batches:
             trials.append(Trial.prepare(root, state, [candidates[index] for index in batch]))
         rescanned = [trial.rescan(rescan) if rescan is not None else None for trial in trials]
-        outcome: dict[int, list[Check]] = {}
+        outcome: dict[int, _Verdicts] = {}
         with ThreadPoolExecutor(max_workers=2 * workers, thread_name_prefix="firstpatch-verify") as pool:
             before: Future[SuiteResult] | None = None
             if has_tests(root):
@@ -204,55 +214,66 @@ def _judge(
     trial: Trial,
     scanned: Rescanned | None,
     suite: tuple[SuiteResult, SuiteResult] | None,
-) -> dict[int, list[Check]]:
+) -> dict[int, _Verdicts]:
     reproduced = trial.reproducer_checks()
     rescans = _rescans(trial, scanned) if scanned is not None else {}
     tests = _tests(graph, trial, *suite) if suite is not None else {}
-    outcome: dict[int, list[Check]] = {}
+    outcome: dict[int, _Verdicts] = {}
     for index, candidate in zip(batch, trial.candidates, strict=True):
         fingerprint = candidate.finding.fingerprint
-        checks = [reproduced[fingerprint]]
+        reproducer = reproduced[fingerprint]
+        verdicts = [(reproducer, reproducer.passed or reproducer.detail.startswith("still confirmed"))]
         if fingerprint in rescans:
-            checks.append(rescans[fingerprint])
+            verdicts.append(rescans[fingerprint])
         if fingerprint in tests:
-            checks.append(tests[fingerprint])
-        outcome[index] = checks
+            verdicts.append(tests[fingerprint])
+        outcome[index] = verdicts
     return outcome
 
 
-def _rescans(trial: Trial, scanned: Rescanned) -> dict[Fingerprint, Check]:
-    """Each candidate's rescan check; a new finding is blamed on the patches its trace touches."""
+def _rescans(trial: Trial, scanned: Rescanned) -> dict[Fingerprint, tuple[Check, bool]]:
+    """Each candidate's rescan check; a new finding is blamed on the patches its trace touches
+    (on all of them when it touches none)."""
     new = [finding for finding in scanned.after if finding.fingerprint not in scanned.known]
     blamed: dict[Fingerprint, list[Finding]] = {c.finding.fingerprint: [] for c in trial.candidates}
+    shared_blame: set[Fingerprint] = set()
     for finding in new:
         touched = {finding.location.path, *(step.location.path for step in finding.trace)}
         suspects = [c for c in trial.candidates if touched & set(c.proposed.files)] or trial.candidates
         for suspect in suspects:
             blamed[suspect.finding.fingerprint].append(finding)
+            if len(suspects) > 1:
+                shared_blame.add(suspect.finding.fingerprint)
     shared = len(trial.candidates) - 1
     note = scoped(scanned.scope) + (f" (one scan with {_others(shared)})" if shared else "")
     reported = {finding.fingerprint for finding in scanned.after}
-    return {
-        c.finding.fingerprint: rescan_verdict(
-            c.finding.fingerprint in reported, blamed[c.finding.fingerprint], note
+    checks: dict[Fingerprint, tuple[Check, bool]] = {}
+    for candidate in trial.candidates:
+        fingerprint = candidate.finding.fingerprint
+        new_here, uncovered = split_uncovered(
+            candidate.finding, candidate.proposed.changes, blamed[fingerprint]
         )
-        for c in trial.candidates
-    }
+        check = rescan_verdict(fingerprint in reported, new_here, uncovered, note)
+        checks[fingerprint] = (check, check.passed or fingerprint not in shared_blame)
+    return checks
 
 
 def _tests(
     graph: ModuleGraph, trial: Trial, before: SuiteResult, after: SuiteResult
-) -> dict[Fingerprint, Check]:
+) -> dict[Fingerprint, tuple[Check, bool]]:
     """Each candidate's tests check from one run of the suite on the batch's copy; a new
-    failure is blamed on the patches whose files the failing test file reaches."""
+    failure is blamed on the patches whose files the failing test file reaches, and left for
+    verifying them alone to settle (which also names the failing test for that patch alone)."""
     verdict = suite_verdict(before, after)
     if verdict is None:
         return {}
     shared = len(trial.candidates) - 1
-    if verdict.passed or not after.ran or not before.ran or before.passed == 0 or shared == 0:
+    if verdict.passed or unusable_suite(before) is not None or not after.ran or shared == 0:
         note = f" (one run with {_others(shared)})" if verdict.passed and shared else ""
-        checked = Check(verdict.name, verdict.passed, verdict.detail + note) if note else verdict
-        return {c.finding.fingerprint: checked for c in trial.candidates}
+        checked = Check(verdict.name, verdict.passed, verdict.detail + note)
+        # A suite that could not run before fails every patch alike; one that did not finish
+        # after is settled alone.
+        return {c.finding.fingerprint: (checked, after.ran) for c in trial.candidates}
     regressions = regressions_of(before, after)
     blamed: dict[Fingerprint, list[str]] = {c.finding.fingerprint: [] for c in trial.candidates}
     for test in regressions:
@@ -260,19 +281,22 @@ def _tests(
         suspects = [c for c in trial.candidates if reached & set(c.proposed.files)] or trial.candidates
         for suspect in suspects:
             blamed[suspect.finding.fingerprint].append(test)
-    checks: dict[Fingerprint, Check] = {}
+    checks: dict[Fingerprint, tuple[Check, bool]] = {}
     for candidate in trial.candidates:
         own = blamed[candidate.finding.fingerprint]
         if own:
             named = ", ".join(own[:LISTED]) + (" and more" if len(own) > LISTED else "")
-            checks[candidate.finding.fingerprint] = Check("tests", False, f"failing after the patch: {named}")
+            checks[candidate.finding.fingerprint] = (
+                Check("tests", False, f"failing with the batch: {named}"),
+                False,
+            )
         else:
             others = ", ".join(regressions[:LISTED])
             detail = (
                 f"{after.detail} (one run with {_others(shared)}); the new failures"
                 f" ({others}) are in tests that import only other patches' files"
             )
-            checks[candidate.finding.fingerprint] = Check("tests", True, detail)
+            checks[candidate.finding.fingerprint] = (Check("tests", True, detail), True)
     return checks
 
 

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import difflib
 import shutil
 import tempfile
 import threading
@@ -22,9 +23,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar, cast
 
-from firstpatch.model import Check, Evidence, Finding, Fingerprint, ProofStatus
+import libcst as cst
+
+from firstpatch.model import Check, Evidence, Finding, Fingerprint, ProofStatus, StepKind
+from firstpatch.patch._source import SourceFile
 from firstpatch.patch._tests import SuiteResult, run_suite
 from firstpatch.patch.graph import ModuleGraph
+from firstpatch.patch.interface import FileChange
 from firstpatch.patch.tree import copy_tree, inside
 from firstpatch.prove.interface import Driver, ProveError
 
@@ -102,19 +107,89 @@ def known_findings(rescan: Rescan, root: Path, state: str, scope: frozenset[str]
     return baseline(key, lambda: frozenset(f.fingerprint for f in scan(rescan, root, scope)))
 
 
-def rescan_check(finding: Finding, after: Sequence[Finding], known: frozenset[str], note: str = "") -> Check:
+def rescan_check(
+    finding: Finding,
+    after: Sequence[Finding],
+    known: frozenset[str],
+    changes: Sequence[FileChange],
+    note: str = "",
+) -> Check:
     """The rescan check from the patched copy's findings and the fingerprints known before."""
     still = any(other.fingerprint == finding.fingerprint for other in after)
-    return rescan_verdict(still, [other for other in after if other.fingerprint not in known], note)
+    new = [other for other in after if other.fingerprint not in known]
+    return rescan_verdict(still, *split_uncovered(finding, changes, new), note)
 
 
-def rescan_verdict(still: bool, new: Sequence[Finding], note: str = "") -> Check:
+def rescan_verdict(
+    still: bool, new: Sequence[Finding], uncovered: Sequence[Finding], note: str = ""
+) -> Check:
     if still:
         return Check("rescan", False, "the finding is still reported after the patch")
     if new:
-        named = "; ".join(f"{o.rule_id} at {o.location.path}:{o.location.line}" for o in new[:LISTED])
-        return Check("rescan", False, f"{len(new)} new finding(s) after the patch: {named}")
+        return Check("rescan", False, f"{len(new)} new finding(s) after the patch: {_named(new)}")
+    if uncovered:
+        return Check(
+            "rescan",
+            True,
+            f"the finding is gone and no new one appeared{note}; {len(uncovered)} finding(s) the patch"
+            f" uncovered, whose flow ran into the patched call and stopped there before: {_named(uncovered)}",
+        )
     return Check("rescan", True, f"the finding is gone and no new one appeared{note}")
+
+
+def _named(findings: Sequence[Finding]) -> str:
+    return "; ".join(f"{o.rule_id} at {o.location.path}:{o.location.line}" for o in findings[:LISTED])
+
+
+def split_uncovered(
+    finding: Finding, changes: Sequence[FileChange], new: Sequence[Finding]
+) -> tuple[list[Finding], list[Finding]]:
+    """(new findings, findings the patch uncovered). A finding is uncovered when its flow passes
+    through the statement that held the patched sink (not ending there): the analyser stops a
+    flow at a sink, so a flow that went on from `eval(x)` into the page was there before, cut
+    short, and `ast.literal_eval(x)` lets it be seen; the patch did not make it."""
+    lines = _sink_statement_lines(finding, changes)
+    uncovered = [
+        other
+        for other in new
+        if any(
+            step.location.path == finding.location.path and step.location.line in lines
+            for step in other.trace
+            if step.kind is not StepKind.SINK
+        )
+    ]
+    return [other for other in new if other not in uncovered], uncovered
+
+
+def _sink_statement_lines(finding: Finding, changes: Sequence[FileChange]) -> set[int]:
+    """The lines of the patched file where the statement holding the sink now stands."""
+    change = next((c for c in changes if c.path == finding.location.path), None)
+    source = SourceFile.parse(change.path, change.before) if change is not None else None
+    call = source.call_at(finding.location) if source is not None else None
+    if change is None or source is None or call is None:
+        return set()
+    statement = next((a for a in source.ancestors(call) if isinstance(a, cst.SimpleStatementLine)), call)
+    span = source.positions[statement]
+    before_lines = change.before.split("\n")
+    after_lines = change.after.split("\n")
+    first, last = span.start.line - 1, span.end.line - 1  # 0-based, inclusive
+    mapped: set[int] = set()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, before_lines, after_lines, autojunk=False
+    ).get_opcodes():
+        if i2 <= first or i1 > last or tag == "insert":
+            continue
+        for line in range(max(i1, first), min(i2, last + 1)):
+            if tag == "equal":
+                mapped.add(j1 + line - i1 + 1)
+            elif j2 > j1:  # a changed line: the most alike of the lines that replaced its block
+                alike = max(range(j1, j2), key=lambda j: _likeness(before_lines[line], after_lines[j]))
+                mapped.add(alike + 1)
+    return mapped
+
+
+def _likeness(before: str, after: str) -> float:
+    return difflib.SequenceMatcher(None, before.strip(), after.strip(), autojunk=False).ratio()
 
 
 # -- tests --------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def verify(
             checks = [trial.reproducer_checks()[finding.fingerprint]]
             if rescanned is not None:
                 note = scoped(rescanned.scope)
-                checks.append(rescan_check(finding, rescanned.after, rescanned.known, note))
+                checks.append(rescan_check(finding, rescanned.after, rescanned.known, proposed.changes, note))
             if trial.tested is not None and before is not None:
                 tested = suite_verdict(before.result(), trial.tested.result())
                 if tested is not None:
