@@ -17,9 +17,12 @@ A joined string gets a containment check as the statement before the one that us
   raising ValueError, since there is no HTTP answer to give.
 
 A template becomes the join it stands for (`safe_join(BASE, name)`): a value pasted as plain
-`{name}` is passed as it is, since a path part is text. A `Path` keeps its type and value (the
-page may show it): the same resolve-and-compare check is written in pathlib's words,
-`path.resolve().is_relative_to(base.resolve())`, answered with `abort(404)` or ValueError.
+`{name}` is passed as it is, since a path part is text. A `Path` keeps its type and value: in
+web code it is built from the checked join (`Path(path)` after `path = safe_join(base, name)`),
+elsewhere the resolve-and-compare check is written in pathlib's words,
+`path.resolve().is_relative_to(base.resolve())`, raising ValueError. safe_join reads the parts
+as text; resolving touches the file system with the path, which in web code would let a request
+probe for files outside the folder.
 
 The base is taken as trusted; when the trace shows the input flowing through it, there is no
 base to check against and no fix.
@@ -90,8 +93,11 @@ def _fix_path(source: SourceFile, finding: Finding, call: cst.Call, node: cst.Ba
         return None
     editor = Editor(source)
     web = editor.imports_module("flask") or editor.imports_module("werkzeug")
-    if isinstance(built, _Divided):
-        done = _resolved_check(editor, built, assign, anchor, web)
+    if isinstance(built, _Divided) and web:
+        done = _safe_join_path(editor, built, anchor)
+        description = "Join the name with werkzeug's safe_join and answer 404 when it leaves the folder"
+    elif isinstance(built, _Divided):
+        done = _resolved_check(editor, built, assign, anchor)
         description = "Resolve the path and refuse it unless it stays inside its base folder"
     elif web:
         done = _safe_join(editor, built, assign, anchor)
@@ -276,14 +282,11 @@ def _realpath_check(
 
 
 def _resolved_check(
-    editor: Editor, built: _Divided, assign: cst.Assign | None, anchor: cst.BaseStatement, web: bool
+    editor: Editor, built: _Divided, assign: cst.Assign | None, anchor: cst.BaseStatement
 ) -> bool:
     """`if not path.resolve().is_relative_to(base.resolve()):` refuse, after the path is built."""
     source = editor.source
     config = source.module.config_for_parsing
-    refuse: cst.BaseExpression | None = _abort(editor, built.node) if web else None
-    if web and refuse is None:
-        return False
     before: list[cst.BaseStatement] = []
     base = built.base
     node: cst.BaseExpression = built.node
@@ -310,18 +313,49 @@ def _resolved_check(
     outside = parse_template_expression(
         "not {path}.resolve().is_relative_to({base}.resolve())", config, path=path, base=base
     )
-    if refuse is not None:
-        check = parse_template_statement("if {test}:\n    {abort}(404)\n", config, test=outside, abort=refuse)
-    else:
-        why = cst.SimpleString(f'"{_LEAVES}"')
-        template = "if {test}:\n    raise ValueError({why})\n"
-        check = parse_template_statement(template, config, test=outside, why=why)
+    why = cst.SimpleString(f'"{_LEAVES}"')
+    check = parse_template_statement(
+        "if {test}:\n    raise ValueError({why})\n", config, test=outside, why=why
+    )
     if assign is not None:
         if before:
             editor.insert_before(anchor, *before)
         editor.insert_after(anchor, check)
     else:
         editor.insert_before(anchor, *before, check)
+    return True
+
+
+def _safe_join_path(editor: Editor, built: _Divided, anchor: cst.BaseStatement) -> bool:
+    """`base / a / b` → `Path(path)`, with `path = safe_join(base, a, b)` checked before: the
+    check reads the parts as text, touching no file, and the path keeps its type."""
+    source = editor.source
+    safe_join = editor.ref(
+        "werkzeug.security", "safe_join", built.node, prefer_from=True, also=("werkzeug.utils.safe_join",)
+    )
+    abort = _abort(editor, built.node)
+    path_type = editor.ref("pathlib", "Path", built.node, prefer_from=True)
+    if safe_join is None or abort is None or path_type is None:
+        return False
+    parts: list[cst.BaseExpression] = []
+    node: cst.BaseExpression = built.node
+    while isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        parts.insert(
+            0,
+            node.right.with_changes(lpar=[], rpar=[])
+            if isinstance(node.right, cst.BinaryOperation)
+            else node.right,
+        )
+        node = node.left
+    joined = _joined_with(_Joined(built.node, built.base, tuple(parts)), safe_join, built.base)
+    config = source.module.config_for_parsing
+    name = cst.Name(source.fresh_name("path", built.node))
+    editor.insert_before(
+        anchor,
+        parse_template_statement("{name} = {joined}\n", config, name=name, joined=joined),
+        _abort_unless(name, abort, config),
+    )
+    editor.replace(built.node, cst.Call(path_type, [cst.Arg(name)]))
     return True
 
 
