@@ -3,9 +3,12 @@
 * Django: `django.utils.http.url_has_allowed_host_and_scheme(url, allowed_hosts=...)`, the
   check Django's own login view makes, with the request's host allowed when the view has a
   `request`; anything else raises `DisallowedRedirect` (a 400).
-* Flask and the other frameworks: a relative-path check — the target must start with one
-  `/` and not `//` or `/\\`, which browsers read as another host — else the framework's 400
-  (`abort(400)`, `HTTPException(status_code=400)`, `web.HTTPBadRequest()`, `HTTPError(400)`).
+* Flask and the other frameworks: the target, split with `urllib.parse.urlsplit`, must have
+  no scheme and no host (a path, absolute or relative, as before), and must not start with
+  `//` (browsers read `///host` as a host too) nor hold a backslash (read as `/`) — else the
+  framework's 400 (`abort(400)`, `HTTPException(status_code=400)`, `web.HTTPBadRequest()`,
+  `HTTPError(400)`). urlsplit drops the tabs and newlines browsers drop, so `/\t/host` is
+  seen as the host it becomes.
 
 The check goes right before the statement that redirects; a target that is not a plain
 variable is first kept in one, so that it is computed once.
@@ -14,6 +17,7 @@ variable is first kept in one, so that it is computed once.
 from __future__ import annotations
 
 import libcst as cst
+from libcst.helpers import parse_template_statement
 
 from firstpatch.model import Finding
 from firstpatch.patch._base import CodemodFixer, argument, finish
@@ -56,9 +60,21 @@ class RedirectFixer(CodemodFixer):
             nodes: dict[str, cst.BaseExpression] = {"check": check, "name": name, "hosts": hosts}
             description = "Redirect only to this site's host, checked with url_has_allowed_host_and_scheme"
         else:
-            condition = 'not {name}.startswith("/") or {name}.startswith(("//", "/\\\\"))'
-            nodes = {"name": name}
-            description = "Redirect only to a path on this site (one leading '/'), and answer 400 otherwise"
+            urlsplit = editor.ref("urllib.parse", "urlsplit", call, prefer_from=True)
+            if urlsplit is None:
+                return None
+            parts = cst.Name(source.fresh_name("parts", call))
+            config = source.module.config_for_parsing
+            before.append(
+                parse_template_statement(
+                    "{parts} = {urlsplit}({name})\n", config, parts=parts, urlsplit=urlsplit, name=name
+                )
+            )
+            condition = (
+                '{parts}.scheme != "" or {parts}.netloc != "" or {name}.startswith("//") or "\\\\" in {name}'
+            )
+            nodes = {"name": name, "parts": parts}
+            description = "Redirect only within this site (no scheme, no host), and answer 400 otherwise"
         editor.insert_before(anchor, *before, guard(editor, condition, refuse, **nodes))
         return finish(description, editor)
 
