@@ -145,6 +145,39 @@ def test_sql_built_in_one_file_and_executed_in_another_is_bound_through_the_help
     ).replace("fetch_all(sql)}", "fetch_all(sql, params=(customer,))}")
 
 
+SQLITE_HELPERS = """import sqlite3
+
+
+def get_connection():
+    return sqlite3.connect("shop.db")
+"""
+SEARCH = """from flask import request
+
+import helpers.db
+
+
+def search():
+    wanted = request.args["q"]
+    sql = f"SELECT name FROM items WHERE name = '{wanted}'"
+    con = helpers.db.get_connection()
+    cur = con.cursor()
+    cur.execute(sql)  # sink: 89 cur.execute(
+    return cur.fetchall()
+"""
+
+
+def test_the_placeholder_is_the_one_of_the_driver_that_opened_the_connection(tmp_path: Path) -> None:
+    root = write(tmp_path, {"helpers/__init__.py": "", "helpers/db.py": SQLITE_HELPERS, "search.py": SEARCH})
+    proposed = propose(root, finding_from_markers("search.py", SEARCH))
+    assert proposed is not None
+    assert proposed.changes[0].after == SEARCH.replace(
+        "f\"SELECT name FROM items WHERE name = '{wanted}'\"", '"SELECT name FROM items WHERE name = ?"'
+    ).replace("cur.execute(sql)", "cur.execute(sql, (wanted,))")
+    # Without the module that opened it, the driver is not known: no placeholder is guessed.
+    (root / "helpers" / "db.py").unlink()
+    assert propose(root, finding_from_markers("search.py", SEARCH)) is None
+
+
 def test_the_diff_applies_with_git_even_without_a_final_newline(tmp_path: Path) -> None:
     source = (
         'import os\n\n\ndef listing(folder):\n    return os.system("ls " + folder)  # sink: 78 os.system('

@@ -99,7 +99,7 @@ class SqlFixer(CodemodFixer):
             return _named(source, editor, call, query_arg, text_call, text_holder, assign, built)
         if method == "raw" and not editor.imports_module("django"):
             return None
-        style = _paramstyle(editor)
+        style = _paramstyle(editor, call, read)
         if style is None:
             return None
         placeholder, dialect = style
@@ -142,7 +142,7 @@ def _bind_in_caller(
     passes through builds the statement, and pass the values on through the helper."""
     function = source.function_of(query)
     sink_editor = Editor(source)
-    style = _paramstyle(sink_editor)
+    style = _paramstyle(sink_editor, call, read)
     if function is None or style is None:
         return None
     placeholder, dialect = style
@@ -251,12 +251,50 @@ def _executed_elsewhere(source: SourceFile, variable: cst.Name, call: cst.Call) 
     return False
 
 
-def _paramstyle(editor: Editor) -> tuple[str, str] | None:
-    """The driver's placeholder and SQL dialect, from the module's imports; None when the
-    module imports no known driver, or drivers of both styles."""
+def _paramstyle(editor: Editor, call: cst.Call, read: Reader) -> tuple[str, str] | None:
+    """The driver's placeholder and SQL dialect: from the module's imports, or else from the
+    module of the project function that opened the connection (`con = db.get_connection()`,
+    `cur = con.cursor()`, `cur.execute(...)`). None when no known driver is found, or drivers
+    of both styles."""
+    style = _style_of(editor)
+    if style is not None or not isinstance(call.func, cst.Attribute):
+        return style
+    source = editor.source
+    node: cst.BaseExpression = call.func.value
+    for _ in range(4):  # cursor ← connection ← the call that opened it
+        if isinstance(node, cst.Name):
+            assign = source.assignment_reaching(node)
+            if assign is None:
+                return None
+            node = assign.value
+        if not isinstance(node, cst.Call):
+            return None
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "cursor":
+            node = node.func.value
+            continue
+        for name in source.qualified_names(node.func):
+            module = name.rpartition(".")[0]
+            opener = _module_source(module, read)
+            if opener is not None:
+                return _style_of(Editor(opener))
+        return None
+    return None
+
+
+def _style_of(editor: Editor) -> tuple[str, str] | None:
     styles = {style for module, style in _DRIVERS.items() if editor.imports_module(module)}
-    if len(styles) == 1:
-        return styles.pop()
+    return styles.pop() if len(styles) == 1 else None
+
+
+def _module_source(module: str, read: Reader) -> SourceFile | None:
+    """A project module by its dotted name, read as its file (module.py or package/__init__.py)."""
+    if not module or not all(part.isidentifier() for part in module.split(".")):
+        return None
+    base = module.replace(".", "/")
+    for path in (f"{base}.py", f"{base}/__init__.py"):
+        text = read(path)
+        if text is not None:
+            return SourceFile.parse(path, text)
     return None
 
 
