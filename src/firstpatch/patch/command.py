@@ -32,6 +32,7 @@ from firstpatch.patch._base import (
     without_arg,
 )
 from firstpatch.patch._callers import passed_arguments
+from firstpatch.patch._command_pieces import assembled_strings, shell_command_strings
 from firstpatch.patch._edit import Editor
 from firstpatch.patch._source import SourceFile
 from firstpatch.patch._strings import (
@@ -89,15 +90,20 @@ class CommandFixer(CodemodFixer):
         if call is None:
             return None
         names = source.qualified_names(call.func)
+        arg = argument(call, 0, "command", "cmd", "args")
+        if arg is None:
+            return None
         if names & _SUBPROCESS:
             shell = keyword(call, "shell")
             if shell is None or not is_true(shell.value):
-                return None
+                # An argument list whose program is a shell: `["sh", "-c", f"echo {x}"]`.
+                return _quote_pieces(source, shell_command_strings(source, arg.value, call))
         elif not names & (_QUOTE_ONLY | {"os.system"}):
             return None
-        arg = argument(call, 0, "command", "cmd", "args")
-        site = _site(source, arg.value, finding, read) if arg is not None else None
-        if site is None or arg is None:
+        site = _site(source, arg.value, finding, read)
+        if site is None:
+            if isinstance(arg.value, cst.Name):  # `cmd = "sh -c "; cmd += f"echo {x}"`
+                return _quote_pieces(source, assembled_strings(source, arg.value, call))
             return None
         tokens = _tokens(site.built.parts)
         if tokens is None or _chooses_program(tokens):
@@ -127,6 +133,21 @@ class CommandFixer(CodemodFixer):
             f"Quote {_names(site)} with shlex.quote before pasting into the shell command",
             *editors.values(),
         )
+
+
+def _quote_pieces(source: SourceFile, pieces: list[Built] | None) -> Fix | None:
+    """Each piece of a command a shell runs, its values quoted where they are pasted."""
+    sites = [_Site(source, built, listable=False) for built in pieces or ()]
+    sites = [site for site in sites if _unsafe(site)]
+    if not sites:
+        return None
+    editor = Editor(source)
+    for site in sites:
+        tokens = _tokens(site.built.parts)
+        if tokens is None or not _quote(editor, site, tokens):
+            return None
+    names = ", ".join(_names(site) for site in sites)
+    return finish(f"Quote {names} with shlex.quote before pasting into the shell command", editor)
 
 
 def _unsafe(site: _Site) -> list[Value]:
