@@ -1,9 +1,10 @@
 """Strings built from literals and values: taken apart, and written back as literals.
 
-SQL, shell commands and HTML are all built the same four ways — `+`, `%`, `.format` and
-f-strings — so the fixers share one reading of them: a sequence of literal `Text` (the
-characters the program produces, escapes already resolved) and `Value`s (the expressions
-pasted in). The value nodes are the original CST nodes, so a fixer can rewrite them in place.
+SQL, shell commands and HTML are all built the same few ways — `+`, `%`, `.format`, f-strings
+and `"".join([...])` of a list written out — so the fixers share one reading of them: a
+sequence of literal `Text` (the characters the program produces, escapes already resolved)
+and `Value`s (the expressions pasted in). The value nodes are the original CST nodes, so a
+fixer can rewrite them in place.
 """
 
 from __future__ import annotations
@@ -84,8 +85,32 @@ def _parts(node: cst.BaseExpression) -> list[Part] | None:
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
         return _percent(node)
     if isinstance(node, cst.Call):
-        return _format_call(node)
+        return _format_call(node) if _is_format(node) else _join_call(node)
     return None
+
+
+def _is_format(node: cst.Call) -> bool:
+    return isinstance(node.func, cst.Attribute) and node.func.attr.value == "format"
+
+
+def _join_call(node: cst.Call) -> list[Part] | None:
+    """`"".join(["a", x, "b"])`: a literal separator joining a list or tuple written out."""
+    func = node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "join"):
+        return None
+    separator = _literal(func.value) if isinstance(func.value, cst.SimpleString) else None
+    items = node.args[0].value if len(node.args) == 1 and node.args[0].keyword is None else None
+    if separator is None or not isinstance(items, cst.List | cst.Tuple) or node.args[0].star:
+        return None
+    parts: list[Part] = []
+    for index, element in enumerate(items.elements):
+        if isinstance(element, cst.StarredElement):
+            return None
+        if index:
+            parts.extend(separator)
+        literal = _literal(element.value) if isinstance(element.value, cst.SimpleString) else None
+        parts.extend(literal if literal is not None else [Value(element.value, converted=False)])
+    return parts
 
 
 def _operand(node: cst.BaseExpression) -> list[Part] | None:
