@@ -26,6 +26,7 @@ from firstpatch.store.interface import StoreError
 from firstpatch.target import Target
 
 if TYPE_CHECKING:
+    from firstpatch.analysis.program import Program
     from firstpatch.prove import Driver
 
 
@@ -77,11 +78,11 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
         )
         components = inventory.merge((*components, *installed))
         problems = (*problems, *installed_problems)
-    progress.stage("known vulnerabilities")
-    known = _known_vulnerabilities(components, target.root, options.db)
     progress.stage("analysis")
     analyzer = TaintAnalyzer()
     analysis = analyzer.analyze(target)
+    progress.stage("known vulnerabilities")  # after the analysis: reachability reads its program
+    known = _known_vulnerabilities(components, target.root, options.db, analysis.program)
     if not components and not problems and analysis.files == 0 and not analysis.skipped:
         raise TargetError(f"{path}: holds no Python project (no .py files, requirements or pyproject.toml)")
 
@@ -109,12 +110,12 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
 
 
 def _known_vulnerabilities(
-    components: tuple[Component, ...], root: Path, db: str | None
+    components: tuple[Component, ...], root: Path, db: str | None, program: Program | None
 ) -> KnownVulnerabilities:
     """Advisories from the store when it can be read; a default store that cannot (written by a
     newer firstpatch, say) is a warning, and the shipped snapshot answers instead."""
     try:
-        return known_vulnerabilities(components, root, db)
+        return known_vulnerabilities(components, root, db, program=program)
     except (AdvisoryError, StoreError) as exc:
         if db is not None:
             raise  # the database the user named must work
@@ -126,6 +127,7 @@ def _known_vulnerabilities(
 def _drivers(root: Path, options: ScanOptions) -> dict[str, Driver]:
     """The prove drivers, running the target in its own environment or interpreter when asked."""
     from firstpatch import prove  # loaded only when a scan proves: it is not small
+
     if not options.install_deps and options.target_python is None:
         return prove.DRIVERS
     return prove.target_drivers(root, options.install_deps, options.target_python)
@@ -153,6 +155,7 @@ def _patch(
     progress: Progress,
 ) -> list[Finding]:
     from firstpatch import patch  # libcst costs most of a second to import
+
     """A verified patch for each confirmed finding (only proof says a fix is needed)."""
     confirmed = [f for f in findings if f.evidence and f.evidence.status is ProofStatus.CONFIRMED]
     progress.stage("patch", len(confirmed))

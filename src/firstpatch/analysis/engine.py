@@ -71,7 +71,7 @@ class TaintAnalyzer(Analyzer):
         for finding in _with_entry_points(pattern_findings(modules, self.catalog), program, callers):
             findings.setdefault(finding.fingerprint, finding)
         ordered = sorted(findings.values(), key=lambda f: (f.location.path, f.location.line, f.rule_id))
-        return AnalysisResult(tuple(ordered), (*target.skipped, *skipped, *too_deep), len(modules))
+        return AnalysisResult(tuple(ordered), (*target.skipped, *skipped, *too_deep), len(modules), program)
 
 
 def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:

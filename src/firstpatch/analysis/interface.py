@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from firstpatch.errors import FirstpatchError
 from firstpatch.model import Confidence, Finding, RuleId, Severity, Skipped
 from firstpatch.target import Target
+
+if TYPE_CHECKING:
+    from firstpatch.analysis.program import Program
 
 
 class AnalysisError(FirstpatchError):
@@ -29,6 +33,7 @@ class AnalysisResult:
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...] = ()
     files: int = 0
+    program: Program | None = None  # the program model, for later stages that read the code too
 
 
 class Analyzer(ABC):
