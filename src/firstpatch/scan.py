@@ -154,9 +154,9 @@ def _patch(
     drivers: dict[str, Driver],
     progress: Progress,
 ) -> list[Finding]:
+    """A verified patch for each confirmed finding (only proof says a fix is needed)."""
     from firstpatch import patch  # libcst costs most of a second to import
 
-    """A verified patch for each confirmed finding (only proof says a fix is needed)."""
     confirmed = [f for f in findings if f.evidence and f.evidence.status is ProofStatus.CONFIRMED]
     progress.stage("patch", len(confirmed))
 
