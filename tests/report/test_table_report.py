@@ -11,12 +11,16 @@ from firstpatch.report import TableReporter
 
 
 def _rows(text: str) -> list[str]:
-    """The table's body lines that start a row (a severity in the first column)."""
-    severities = tuple(s.value for s in Severity)
-    return [line for line in text.splitlines() if line.startswith(severities)]
+    """The table's body lines that start a row (a risk score, then a severity)."""
+    severities = {s.value for s in Severity}
+    return [
+        line
+        for line in text.splitlines()
+        if len(words := line.split()) > 1 and words[0].replace(".", "").isdigit() and words[1] in severities
+    ]
 
 
-def test_rows_are_sorted_by_severity_then_proof(sample_run: Run) -> None:
+def test_rows_of_equal_risk_are_sorted_by_severity_then_proof(sample_run: Run) -> None:
     base = sample_run.findings[0]
     unproved = dataclasses.replace(base, title="third", severity=Severity.HIGH, evidence=None)
     refuted = dataclasses.replace(
@@ -39,7 +43,15 @@ def test_dependency_rows_show_the_manifest_line_and_the_upgrade(sample_run: Run)
     assert "upgrade to 5.4" in row
     # The row after it carries the KEV mark under the severity.
     lines = text.splitlines()
-    assert lines[lines.index(row) + 1].startswith("KEV ")
+    assert lines[lines.index(row) + 1].split()[0] == "KEV"
+
+
+def test_rows_are_sorted_by_risk_first(sample_run: Run) -> None:
+    base = sample_run.findings[0]
+    low = dataclasses.replace(base, title="second", severity=Severity.CRITICAL, risk=4.0)
+    high = dataclasses.replace(base, title="first", severity=Severity.MEDIUM, risk=9.5)
+    rows = _rows(TableReporter(width=160).render(dataclasses.replace(sample_run, findings=(low, high))))
+    assert [row.split()[0] for row in rows] == ["9.5", "4.0"]
 
 
 def test_dependency_without_a_fixed_version_says_so(sample_run: Run) -> None:

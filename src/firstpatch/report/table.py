@@ -77,11 +77,12 @@ class TableReporter(Reporter):
         return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
 
 
-def _priority(finding: Finding) -> tuple[int, int, float, str, int]:
+def _priority(finding: Finding) -> tuple[float, int, int, str, int]:
+    # Riskiest first: risk already weighs exploitation, severity and proof (rank.py).
     return (
+        -finding.risk,
         -finding.severity.rank,
         -_PROOF_RANK[proof_status(finding)],
-        -finding.risk,
         finding.location.path,
         finding.location.line,
     )
@@ -89,6 +90,7 @@ def _priority(finding: Finding) -> tuple[int, int, float, str, int]:
 
 def _table(findings: list[Finding]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("Risk", no_wrap=True, justify="right")
     table.add_column("Severity", no_wrap=True)
     # Ids and locations are what users copy and grep for: never broken across lines.
     table.add_column("Rule / CWE", no_wrap=True)
@@ -104,15 +106,29 @@ def _table(findings: list[Finding]) -> Table:
         if in_kev(finding):
             # Exploited in the wild: the one fact that should move a row up a reader's list.
             severity.append("\nKEV", style="bold red")
+        title = Text(_clean(finding.title))
+        if signals := _signals(finding):
+            title.append(f"\n{_clean(signals)}", style="dim")
         table.add_row(
+            Text(f"{finding.risk:.1f}"),
             severity,
             rule,
             Text(_clean(where(primary_location(finding)))),
-            Text(_clean(finding.title)),
+            title,
             _proof(finding),
             _remedy(finding),
         )
     return table
+
+
+def _signals(finding: Finding) -> str:
+    """What ranked a dependency finding, in one line: its CVE, CVSS and EPSS."""
+    parts = [alias for alias in finding.aliases if alias.startswith("CVE-")][:1]
+    if finding.cvss_score is not None:
+        parts.append(f"CVSS {finding.cvss_score:.1f}")
+    if finding.exploitation is not None and finding.exploitation.epss is not None:
+        parts.append(f"EPSS {finding.exploitation.epss:.1%}")
+    return " · ".join(parts)
 
 
 def _proof(finding: Finding) -> Text:
