@@ -145,13 +145,18 @@ def split_uncovered(
     finding: Finding, changes: Sequence[FileChange], new: Sequence[Finding]
 ) -> tuple[list[Finding], list[Finding]]:
     """(new findings, findings the patch uncovered). A finding is uncovered when its flow passes
-    through the statement that held the patched sink (not ending there): the analyser stops a
+    through the statement that held the patched sink and ends at a sink elsewhere: the analyser stops a
     flow at a sink, so a flow that went on from `eval(x)` into the page was there before, cut
     short, and `ast.literal_eval(x)` lets it be seen; the patch did not make it."""
     lines = _sink_statement_lines(finding, changes)
     uncovered = [
         other
         for other in new
+        if other.location.path != finding.location.path or other.location.line not in lines
+    ]
+    uncovered = [
+        other
+        for other in uncovered
         if any(
             step.location.path == finding.location.path and step.location.line in lines
             for step in other.trace

@@ -18,14 +18,22 @@ the driver through the helper: through the parameter it already passes on (`quer
 args=())` → `execute(query, args)`), or a new one, `params`, whose default leaves its other
 callers as they were (`()` for `?` drivers; `None`, "no parameters", for `%s` drivers, which
 would otherwise read every `%` in those callers' SQL as a placeholder).
+
+Or the statement is built by a helper and executed by its caller (`cur.execute(_query(x))`):
+the helper's return gets the placeholders, and the execute call binds what the caller passed
+for the parameters the helper pasted (`cur.execute(_query(x), (x,))`), so the helper still
+returns a str. Only for a module-private helper called nowhere else: a public one may be
+imported by callers the fixer does not read, which would get placeholders without values.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import Assignment
 
 from firstpatch.model import Finding
 from firstpatch.patch._base import CodemodFixer, argument, finish, keyword_arg, rebound_between, with_arg
@@ -84,6 +92,10 @@ class SqlFixer(CodemodFixer):
         helper_runs_it = text_call is None and method == "execute" and built is None
         if helper_runs_it and isinstance(query, cst.Name) and source.is_parameter(query):
             return _bind_in_caller(source, finding, read, call, query, params_arg)
+        if helper_runs_it and params_arg is None:
+            returned = _returned_by_helper(source, query, call)
+            if returned is not None:
+                return _bind_in_helper(source, read, call, returned)
         if built is None and isinstance(query, cst.Name):
             assign = source.single_assignment(query)
             built = decompose(assign.value) if assign is not None else None
@@ -185,6 +197,124 @@ def _bind_in_caller(
         helper = f"{function.name.value}()"
         return finish(f"{_describe(passed.source, slots)}, passed on through {helper}", *editors.values())
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Returned:
+    """A statement built and returned by a private helper of the module, and where it is used."""
+
+    helper: cst.FunctionDef
+    returned: cst.Return
+    built: Built
+    called: cst.Call  # the helper's call whose result the sink executes
+    assign: cst.Assign | None  # `sql = _query(x)` before the execute call, when not inline
+
+
+def _returned_by_helper(source: SourceFile, query: cst.BaseExpression, sink: cst.Call) -> _Returned | None:
+    """`cur.execute(_query(x))` (or `sql = _query(x); cur.execute(sql)`) where `_query` is a
+    module-private function of this file, called nowhere else, that returns the statement built
+    in its one return. A public helper may be imported by modules the fixer does not read,
+    whose callers would get placeholders without values: it has no fix here."""
+    assign = None
+    if isinstance(query, cst.Name):
+        assign = source.single_assignment(query)
+        if assign is None or _executed_elsewhere(source, query, sink) or len(source.reads(query)) != 1:
+            return None
+        query = assign.value
+    if not (isinstance(query, cst.Call) and isinstance(query.func, cst.Name)):
+        return None
+    name = query.func
+    if not name.value.startswith("_") or name.value.startswith("__"):
+        return None
+    scope = source.scope(name)
+    found = list(scope[name.value]) if scope is not None else []
+    if (
+        len(found) != 1
+        or not isinstance(found[0], Assignment)
+        or not isinstance(found[0].node, cst.FunctionDef)
+    ):
+        return None
+    if len(found[0].references) != 1:
+        return None  # called elsewhere too, where the values are pasted in
+    helper = found[0].node
+    returns = _returns(helper)
+    if len(returns) != 1 or returns[0].value is None:
+        return None
+    built = decompose(returns[0].value)
+    return _Returned(helper, returns[0], built, query, assign) if built is not None else None
+
+
+def _returns(node: cst.CSTNode) -> list[cst.Return]:
+    """The return statements of a function, not of the functions nested in it."""
+    found: list[cst.Return] = []
+    for child in node.children:
+        if isinstance(child, cst.Return):
+            found.append(child)
+        elif not isinstance(child, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            found.extend(_returns(child))
+    return found
+
+
+def _bind_in_helper(source: SourceFile, read: Reader, call: cst.Call, returned: _Returned) -> Fix | None:
+    """The helper returns the statement with placeholders; the execute call binds the values
+    its caller passed for the parameters the helper pasted (`execute(_query(x), (x,))`), so the
+    helper still returns a str."""
+    editor = Editor(source)
+    style = _paramstyle(editor, call, read)
+    if style is None:
+        return None
+    placeholder, dialect = style
+    built = returned.built
+    pieces = scan(built.parts, existing=None)
+    if pieces is None or not values_bindable(pieces, dialect):
+        return None
+    passed: list[cst.BaseExpression] = []
+    for slot in (piece for piece in pieces if isinstance(piece, Slot)):
+        value = slot.parts[0] if len(slot.parts) == 1 else None
+        if not isinstance(value, Value) or not isinstance(value.expression, cst.Name):
+            return None  # only a parameter pasted whole maps back to what the caller passed
+        argument_ = _passed_for(source, returned, value.expression, call)
+        if argument_ is None:
+            return None
+        passed.append(argument_)
+    literal = string_literal("".join(render(piece, placeholder) for piece in pieces), built.quote)
+    editor.replace(returned.returned, returned.returned.with_changes(value=literal))
+    editor.replace(call, with_arg(call, cst.Arg(_tuple(passed))))
+    names = ", ".join(f"`{source.code(value)}`" for value in passed)
+    what = "a query parameter" if len(passed) == 1 else "query parameters"
+    helper = returned.helper.name.value
+    return finish(f"Bind {names} as {what}: {helper}() returns the statement with placeholders", editor)
+
+
+def _passed_for(
+    source: SourceFile, returned: _Returned, name: cst.Name, sink: cst.Call
+) -> cst.BaseExpression | None:
+    """What the helper's caller passes for the parameter `name` reads, when it can be read again
+    at the execute call and still be the same value (a variable, an attribute, a literal)."""
+    helper = returned.helper
+    if source.parameter(name) is None or source.function_of(name) is not helper:
+        return None
+    index = source.parameter_index(helper, name.value)
+    passed = argument(returned.called, index if index is not None else -1, name.value)
+    if passed is None or passed.star or not _plain(passed.value):
+        return None
+    if returned.assign is not None and rebound_between(
+        source, passed.value, returned.assign, returned.called
+    ):
+        return None
+    return passed.value
+
+
+def _plain(node: cst.BaseExpression) -> bool:
+    """A value reading it twice gives twice: a literal, a variable, an attribute or item of one."""
+    if isinstance(node, cst.Integer | cst.Float | cst.SimpleString | cst.Name):
+        return True
+    if isinstance(node, cst.Attribute):
+        return _plain(node.value)
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        return isinstance(index, cst.Index) and _plain(index.value) and _plain(node.value)
+    return False
 
 
 def _implicit(function: cst.FunctionDef, call: cst.Call) -> int:
