@@ -10,7 +10,7 @@ it holds; loops run twice. Variables are tracked by access path ("d['k']", "obj.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from firstpatch.analysis import containers, guards
@@ -21,6 +21,18 @@ from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, SourceModel
 from firstpatch.analysis.program import Function, Program, Route, dotted_name
 from firstpatch.analysis.state import State
+from firstpatch.analysis.syntax import (
+    access_path,
+    assigned_names,
+    case_matches,
+    child_exprs,
+    ends,
+    injected,
+    is_static_method,
+    local_names,
+    pattern_names,
+    root_name,
+)
 from firstpatch.analysis.taint import (
     CLEAN,
     FieldWrite,
@@ -42,7 +54,6 @@ __all__ = ["FunctionFlow", "FunctionResult", "access_path", "location", "respons
 _MAPPING_READS = frozenset({"get", "getlist", "get_all", "pop", "setdefault", "getone"})
 _URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse"})
 _URL_HOST_PARTS = frozenset({"netloc", "hostname"})
-_TERMINATORS = frozenset({"abort", "exit", "_exit", "fail"})
 
 
 @dataclass
@@ -74,14 +85,14 @@ class FunctionFlow:
         self.param_sinks: set[ParamSink] = set()
         self.result = FunctionResult(Summary())
         if function.local_names is None:
-            function.local_names = _local_names(function.node)
+            function.local_names = local_names(function.node)
         self.locals = function.local_names
         self.loop_exits: list[list[State]] = []  # per enclosing loop: states at break/continue
         self.new_object_fields: dict[int, dict[str, Taint]] = {}  # constructor call → fields it set
         self.route = function.routes[0] if function.routes else None
         self.class_types = class_types or ClassTypes()
         self.types = parameter_types(function, catalog)  # local path → declared or evident type
-        if function.class_name and function.params and not _is_static(function.node):
+        if function.class_name and function.params and not is_static_method(function.node):
             self.types.setdefault(function.params[0], function.qualname.rsplit(".", 1)[0])
 
     # ---- entry -------------------------------------------------------------------------
@@ -114,7 +125,7 @@ class FunctionFlow:
     def _route_inputs(self, route: Route, params: list[str], state: State) -> None:
         """What the framework passes a handler: path parameters, the request object, and for
         frameworks that bind them (FastAPI) every other parameter as a query or body input."""
-        offset = 1 if self.function.class_name and not _is_static(self.function.node) else 0
+        offset = 1 if self.function.class_name and not is_static_method(self.function.node) else 0
         handler_params = params[offset:]
         if route.request_type and handler_params and not route.parameters_are_inputs:
             self.types.setdefault(handler_params[0], route.request_type)
@@ -124,7 +135,7 @@ class FunctionFlow:
                 self.types[name] = route.request_type
             elif name in route.path_params:
                 state.taint[name] = self._parameter_source(name, route.framework, InputKind.PATH)
-            elif route.parameters_are_inputs and not _injected(self.function.node, name):
+            elif route.parameters_are_inputs and not injected(self.function.node, name):
                 kind = InputKind.JSON if declared in self.program.classes else InputKind.QUERY
                 state.taint[name] = self._parameter_source(name, route.framework, kind)
 
@@ -194,7 +205,7 @@ class FunctionFlow:
         if test is not None and truth(test, state.consts) is False:
             self._block(orelse, state)
             return
-        for name in _assigned_names(stmt):  # a loop changes what its variables hold
+        for name in assigned_names(stmt):  # a loop changes what its variables hold
             state.consts.pop(name, None)
             state.shapes.pop(name, None)
         self.loop_exits.append([])
@@ -214,7 +225,7 @@ class FunctionFlow:
             branch = before.copy()
             branch.merge(state)  # the exception may come at any point of the body
             self._block(handler.body, branch)
-            if not _ends(handler.body):
+            if not ends(handler.body):
                 after.merge(branch)
         self._block(orelse, after)
         self._block(finalbody, after)
@@ -225,11 +236,11 @@ class FunctionFlow:
         value = fold(subject, state.consts)
         branches: list[State] = []
         for case in cases:
-            matched = _case_matches(case, value)
+            matched = case_matches(case, value)
             if matched is False:
                 continue
             branch = state.copy()
-            for name in _pattern_names(case.pattern):
+            for name in pattern_names(case.pattern):
                 branch.taint[name] = taint
             self._block(case.body, branch)
             branches.append(branch)
@@ -253,9 +264,9 @@ class FunctionFlow:
         self._apply(when_false, other)
         self._block(body, state)
         self._block(orelse, other)
-        body_ends, orelse_ends = _ends(body), _ends(orelse)
-        for ends, branch in ((body_ends, state), (orelse_ends, other)):
-            if ends == "loop" and self.loop_exits:
+        body_ends, orelse_ends = ends(body), ends(orelse)
+        for ending, branch in ((body_ends, state), (orelse_ends, other)):
+            if ending == "loop" and self.loop_exits:
                 self.loop_exits[-1].append(branch.copy())
         if body_ends:
             state.replace_with(other)
@@ -300,7 +311,7 @@ class FunctionFlow:
             self._store_sink(target, taint, state)
         path = access_path(target, state.consts)
         if path is None:  # x[i] = v with a computed i: the container as a whole gets tainted
-            root = _root_name(target)
+            root = root_name(target)
             if root is not None:
                 state.taint[root] = join(state.taint.get(root, CLEAN), taint)
                 state.shapes.pop(root, None)
@@ -417,7 +428,7 @@ class FunctionFlow:
                 self._expr(operand, state)
                 return CLEAN
             case _:
-                return join(*(self._expr(child, state) for child in _child_exprs(node)))
+                return join(*(self._expr(child, state) for child in child_exprs(node)))
 
     def _subscript(self, node: ast.Subscript, value: ast.expr, index: ast.expr, state: State) -> Taint:
         key = fold(index, state.consts)
@@ -448,7 +459,7 @@ class FunctionFlow:
     def dotted(self, node: ast.expr) -> str | None:
         """The dotted name of a callee or attribute: through imports, or through the type of
         the local it starts from (`self.request.args` with `request: flask.Request`)."""
-        root = _root_name(node)
+        root = root_name(node)
         if root is None:
             return None
         if root in self.locals:
@@ -509,7 +520,7 @@ class FunctionFlow:
         if (source := self._call_source(call, func, name)) is not None:
             return source
         # A local container whose methods we do not know otherwise (lists, dicts, buffers).
-        local = receiver is not None and name is None and _root_name(receiver) in self.locals
+        local = receiver is not None and name is None and root_name(receiver) in self.locals
         receiver_path = access_path(receiver, state.consts) if local else None
         if receiver_path is not None and isinstance(func, ast.Attribute):
             flags = flags_set_by(self, call, func.attr)
@@ -724,139 +735,3 @@ def response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:
         if name.endswith(("jsonify", "json.dumps", "render_template", "redirect", "send_from_directory")):
             return None
     return value
-
-
-def access_path(node: ast.expr | None, consts: Mapping[str, object] | None = None) -> str | None:
-    """ "x", "x.attr", "x['k']", "x[0]" — or None when a part is computed."""
-    match node:
-        case ast.Name(id=name):
-            return name
-        case ast.Attribute(value=value, attr=attr):
-            base = access_path(value, consts)
-            return f"{base}.{attr}" if base is not None else None
-        case ast.Subscript(value=value, slice=index) if not isinstance(index, ast.Slice):
-            key = fold(index, consts or {})
-            base = access_path(value, consts)
-            if base is not None and isinstance(key, str | int | tuple) and not isinstance(key, bool):
-                return containers.key_path(base, key)
-    return None
-
-
-def _root_name(node: ast.expr) -> str | None:
-    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
-def _injected(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
-    """A FastAPI parameter filled by dependency injection (`x = Depends(...)`), not the request."""
-    arguments = node.args
-    positional = [*arguments.posonlyargs, *arguments.args]
-    defaults = dict(
-        zip(
-            [a.arg for a in positional][len(positional) - len(arguments.defaults) :],
-            arguments.defaults,
-            strict=True,
-        )
-    )
-    defaults.update(
-        {a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is not None}
-    )
-    default = defaults.get(name)
-    return isinstance(default, ast.Call) and ast.unparse(default.func).endswith(("Depends", "Security"))
-
-
-def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
-
-
-def _ends(body: list[ast.stmt]) -> str | None:
-    """How a block always leaves: "exit" (return, raise, abort()), "loop" (break, continue),
-    or None when it can fall through."""
-    if not body:
-        return None
-    last = body[-1]
-    if isinstance(last, ast.Return | ast.Raise):
-        return "exit"
-    if isinstance(last, ast.Continue | ast.Break):
-        return "loop"
-    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
-        func = last.value.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        return "exit" if name in _TERMINATORS else None
-    if isinstance(last, ast.If):
-        first, second = _ends(last.body), _ends(last.orelse)
-        return (first if first == second else "loop") if first and second else None
-    return None
-
-
-def _case_matches(case: ast.match_case, value: object) -> bool | None:
-    """Whether a case matches a constant subject: True, False, or None when unknown."""
-    if case.guard is not None:
-        return None if value is UNKNOWN or _pattern_matches(case.pattern, value) is not False else False
-    if value is UNKNOWN:
-        return True if _is_wildcard(case.pattern) else None
-    return _pattern_matches(case.pattern, value)
-
-
-def _pattern_matches(pattern: ast.pattern, value: object) -> bool | None:
-    match pattern:
-        case ast.MatchValue(value=ast.Constant(value=expected)):
-            return bool(value == expected)
-        case ast.MatchSingleton(value=expected):
-            return value is expected
-        case ast.MatchOr(patterns=patterns):
-            results = [_pattern_matches(p, value) for p in patterns]
-            return True if True in results else (None if None in results else False)
-        case ast.MatchAs(pattern=None):
-            return True
-        case ast.MatchAs(pattern=inner) if inner is not None:
-            return _pattern_matches(inner, value)
-    return None
-
-
-def _is_wildcard(pattern: ast.pattern) -> bool:
-    return isinstance(pattern, ast.MatchAs) and pattern.pattern is None
-
-
-def _assigned_names(stmt: ast.stmt) -> Iterator[str]:
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            yield node.id
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            root = _root_name(node.func.value)
-            if root:
-                yield root  # lst.append(x) in a loop: the list's shape is not known after it
-
-
-def _child_exprs(node: ast.AST) -> Iterator[ast.expr]:
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.expr):
-            yield child
-        elif isinstance(child, ast.keyword | ast.comprehension):
-            yield from _child_exprs(child)
-
-
-def _pattern_names(pattern: ast.pattern) -> Iterator[str]:
-    for node in ast.walk(pattern):
-        if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
-            yield node.name
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            yield node.rest
-
-
-def _local_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
-    """Parameters and every name the body binds (not counting nested definitions' own)."""
-    names = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(current.name)
-            continue
-        if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Store):
-            names.add(current.id)
-        elif isinstance(current, ast.Global | ast.Nonlocal):
-            names.difference_update(current.names)
-        stack.extend(ast.iter_child_nodes(current))
-    return frozenset(names)
