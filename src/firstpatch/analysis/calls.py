@@ -76,7 +76,7 @@ def check_sink(flow: FunctionFlow, sink: SinkModel, site: CallSite) -> None:
 
 
 def _argument_taint(flow: FunctionFlow, sink: SinkModel, arg: ast.expr, taint: Taint, state: State) -> Taint:
-    from firstpatch.analysis.flow import access_path, response_body
+    from firstpatch.analysis.flow import access_path
 
     if sink.program:
         if isinstance(arg, ast.List | ast.Tuple):
@@ -181,3 +181,16 @@ def _starts_constant(node: ast.expr) -> bool:
     if isinstance(node, ast.JoinedStr):
         return bool(node.values) and isinstance(node.values[0], ast.Constant)
     return isinstance(node, ast.Constant)
+
+
+def response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:
+    """The part of a returned value that becomes an HTML body, or None for JSON-like values."""
+    if isinstance(value, ast.Tuple):
+        return response_body(value.elts[0], flow) if value.elts else None
+    if isinstance(value, ast.Dict | ast.List | ast.Set | ast.ListComp | ast.DictComp | ast.Constant):
+        return None
+    if isinstance(value, ast.Call):
+        name = flow.dotted(value.func) or ""
+        if name.endswith(("jsonify", "json.dumps", "render_template", "redirect", "send_from_directory")):
+            return None
+    return value

@@ -1,26 +1,26 @@
 """Taint through one function body, using callees' summaries at call sites.
 
-Flow-sensitive over straight-line code (a value overwritten before use carries no taint);
-both sides of a condition are joined unless the condition is constant; a condition that
-validates a value (allow-list membership, a containment check) sanitises it on the side where
-it holds; loops run twice. Variables are tracked by access path ("d['k']", "obj.attr",
-"args[0]") so that constant keys, indices and attributes keep their own taint.
+Flow-sensitive over straight-line code (a value overwritten before use carries no taint); both
+sides of a condition are joined unless it is constant; a check that validates a value (an
+allow-list, a containment check) sanitises it where it holds; loops run twice. Variables are
+tracked by access path ("d['k']", "obj.attr", "args[0]"): keys and attributes keep their own taint.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from firstpatch.analysis import containers, guards
-from firstpatch.analysis.calls import CallSite, check_sink, flags_set_by, sink_models
+from firstpatch.analysis.calls import CallSite, check_sink, flags_set_by, response_body, sink_models
 from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value, truth
 from firstpatch.analysis.declared_types import ClassTypes, parameter_types, project_class
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, SourceModel
 from firstpatch.analysis.program import Function, Program, Route, dotted_name
 from firstpatch.analysis.state import State
+from firstpatch.analysis.summaries import apply_summary, field_writes, narrowed
 from firstpatch.analysis.syntax import (
     access_path,
     assigned_names,
@@ -35,7 +35,6 @@ from firstpatch.analysis.syntax import (
 )
 from firstpatch.analysis.taint import (
     CLEAN,
-    FieldWrite,
     Flow,
     Label,
     ParamOrigin,
@@ -104,23 +103,8 @@ class FunctionFlow:
         for route in self.function.routes:
             self._route_inputs(route, params, state)
         self._block(self.function.node.body, state)
-        self.result.summary = Summary(self.returns, frozenset(self.param_sinks), self._field_writes(state))
+        self.result.summary = Summary(self.returns, frozenset(self.param_sinks), field_writes(self, state))
         return self.result
-
-    def _field_writes(self, state: State) -> frozenset[FieldWrite]:
-        """What the function leaves in its parameters' fields: `self.x = ...` and the like."""
-        writes: set[FieldWrite] = set()
-        for index, name in enumerate(self.function.params):
-            original = frozenset({Label(ParamOrigin(index))})
-            if state.taint.get(name) != original:
-                continue  # the parameter was rebound: its fields are another object's
-            for path, taint in state.taint.items():
-                if path.startswith((f"{name}.", f"{name}[")):
-                    suffix = path[len(name) :]
-                    writes.update(FieldWrite(index, suffix, label) for label in taint)
-                    if not taint:
-                        writes.add(FieldWrite(index, suffix, _NOTHING))
-        return frozenset(writes)
 
     def _route_inputs(self, route: Route, params: list[str], state: State) -> None:
         """What the framework passes a handler: path parameters, the request object, and for
@@ -390,7 +374,7 @@ class FunctionFlow:
                 path = access_path(node, state.consts)
                 if path is not None and path in state.taint:
                     return state.read(path)
-                return _narrowed(self._expr(value, state), f".{attr}")
+                return narrowed(self._expr(value, state), f".{attr}")
             case ast.Subscript(value=value, slice=index):
                 return self._subscript(node, value, index, state)
             case ast.Call():
@@ -442,7 +426,7 @@ class FunctionFlow:
                 return known
         whole = self._expr(value, state)
         return (
-            _narrowed(whole, f"[{key!r}]")
+            narrowed(whole, f"[{key!r}]")
             if isinstance(key, str | int) and not isinstance(key, bool)
             else whole
         )
@@ -551,7 +535,7 @@ class FunctionFlow:
                 check_sink(self, sink, site)
             return CLEAN  # what a sink returns (a file, a status, rows) is not the attacker's text
         if callee := self._callee(name, func):
-            return self._apply_summary(callee[0], callee[1], call, args, keywords, receiver_taint, state)
+            return apply_summary(self, callee[0], callee[1], call, args, keywords, receiver_taint, state)
         if (keyed := self._keyed_read(func, call, state)) is not None:
             return join(keyed, *args[1:])
         return join(everything, receiver_taint)
@@ -614,124 +598,3 @@ class FunctionFlow:
         if init := self.program.resolve_function(f"{name}.__init__"):
             return init, 1  # a constructor: `self` is the new object
         return None
-
-    def _apply_summary(
-        self,
-        callee: Function,
-        implicit: int,
-        call: ast.Call,
-        args: list[Taint],
-        keywords: dict[str, Taint],
-        receiver: Taint,
-        state: State,
-    ) -> Taint:
-        self.result.callees.add(callee.qualname)
-        params = callee.params
-        by_index: dict[int, Taint] = {0: receiver} if implicit else {}
-        paths: dict[int, str | None] = {}
-        if implicit and isinstance(call.func, ast.Attribute):
-            paths[0] = access_path(call.func.value, state.consts)
-        for position, (taint, node) in enumerate(zip(args, call.args, strict=False)):
-            by_index[position + implicit] = taint
-            paths[position + implicit] = access_path(node, state.consts)
-        for keyword in call.keywords:
-            if keyword.arg in params and keyword.arg in keywords:
-                by_index[params.index(keyword.arg)] = keywords[keyword.arg]
-                paths[params.index(keyword.arg)] = access_path(keyword.value, state.consts)
-
-        def argument(index: int, field: str) -> Taint:
-            """The caller's value for a parameter, or for a field below it."""
-            path = paths.get(index)
-            if field and path is not None:
-                return _field_of(state, path, field)
-            return by_index.get(index, CLEAN)
-
-        here = location(self.module, call)
-        call_step = Step(StepKind.CALL, here, f"passed to {callee.node.name}()")
-        summary = self.summaries.get(callee.qualname, Summary())
-        for param_sink in summary.param_sinks:
-            for label in argument(param_sink.index, param_sink.field):
-                merged = label.sanitised(param_sink.cleared)
-                if not merged.affects(param_sink.sink.cwe):
-                    continue
-                steps = (*label.steps, call_step, *param_sink.steps)
-                match label.origin:
-                    case SourceOrigin() as source:
-                        self.result.flows.append(Flow(source, param_sink.sink, steps))
-                    case ParamOrigin(index=index, field=field):
-                        self.param_sinks.add(ParamSink(index, param_sink.sink, merged.cleared, steps, field))
-        return_step = Step(StepKind.RETURN, here, f"returned from {callee.node.name}()")
-
-        def resolved(label: Label) -> list[Label]:
-            match label.origin:
-                case ParamOrigin(index=index, field=field):
-                    return [
-                        arg.sanitised(label.cleared).extended(call_step, *label.steps, return_step)
-                        for arg in argument(index, field)
-                    ]
-                case SourceOrigin() as source if self.function.routes and not _is_routed(
-                    self.program, source
-                ):
-                    # Read in a helper shared by many routes: this route is the flow's entry point.
-                    relocated = replace(source, function=self.function.qualname)
-                    return [replace(label, origin=relocated).extended(return_step)]
-                case SourceOrigin():
-                    return [label.extended(return_step)]
-            return []
-
-        writes: dict[tuple[int, str], list[Label]] = {}
-        for write in summary.writes:
-            writes.setdefault((write.index, write.field), []).extend(
-                resolved(write.label) if write.label is not _NOTHING else []
-            )
-        fields: dict[str, Taint] = {}
-        for (index, field), labels in writes.items():
-            if implicit and index == 0 and callee.node.name == "__init__":
-                fields[field] = join(labels)  # the new object's fields, for the assignment to take
-            elif (path := paths.get(index)) is not None:
-                state.forget(path + field)
-                state.taint[path + field] = join(labels)
-        if fields:
-            self.new_object_fields[id(call)] = fields
-        return join(label for returned in summary.returns for label in resolved(returned))
-
-
-_NOTHING = Label(ParamOrigin(-1))
-
-
-def _is_routed(program: Program, source: SourceOrigin) -> bool:
-    function = program.functions.get(source.function)
-    return function is not None and bool(function.routes)  # a field written with a clean value
-
-
-def _narrowed(taint: Taint, suffix: str) -> Taint:
-    """Reading `.attr` or `[key]` of a parameter is reading that field of the caller's value."""
-    if not any(isinstance(label.origin, ParamOrigin) for label in taint):
-        return taint
-    return frozenset(
-        replace(label, origin=ParamOrigin(label.origin.index, label.origin.field + suffix))
-        if isinstance(label.origin, ParamOrigin)
-        else label
-        for label in taint
-    )
-
-
-def _field_of(state: State, path: str, field: str) -> Taint:
-    """The caller's taint at `path` + `field`: the field if it is tracked, else the object's own."""
-    full = path + field
-    if full in state.taint or any(k.startswith((f"{full}.", f"{full}[")) for k in state.taint):
-        return state.read(full)
-    return state.taint.get(path, CLEAN) if path in state.taint else state.read(path)
-
-
-def response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:
-    """The part of a returned value that becomes an HTML body, or None for JSON-like values."""
-    if isinstance(value, ast.Tuple):
-        return response_body(value.elts[0], flow) if value.elts else None
-    if isinstance(value, ast.Dict | ast.List | ast.Set | ast.ListComp | ast.DictComp | ast.Constant):
-        return None
-    if isinstance(value, ast.Call):
-        name = flow.dotted(value.func) or ""
-        if name.endswith(("jsonify", "json.dumps", "render_template", "redirect", "send_from_directory")):
-            return None
-    return value
