@@ -19,7 +19,7 @@ from firstpatch.analysis.declared_types import ClassTypes, parameter_types, proj
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, SourceModel
 from firstpatch.analysis.program import Function, Program, Route, dotted_name
-from firstpatch.analysis.state import State
+from firstpatch.analysis.state import State, below
 from firstpatch.analysis.summaries import apply_summary, field_writes, narrowed
 from firstpatch.analysis.syntax import (
     access_path,
@@ -276,7 +276,8 @@ class FunctionFlow:
 
     @staticmethod
     def _sanitise(path: str, cwes: frozenset[int], state: State) -> None:
-        for key in [k for k in state.taint if k == path or k.startswith((f"{path}.", f"{path}["))]:
+        prefixes = below(path)
+        for key in [k for k in state.taint if k == path or k.startswith(prefixes)]:
             state.taint[key] = frozenset(label.sanitised(cwes) for label in state.taint[key])
 
     def _assign(self, target: ast.expr, value: ast.expr | None, taint: Taint, state: State) -> None:
@@ -338,6 +339,8 @@ class FunctionFlow:
                 self.types[path] = name
             elif name in self.catalog.factories:
                 self.types[path] = self.catalog.factories[name]
+            elif name in self.catalog.bound_calls:
+                self.types[path] = name
             if name in containers.EMPTY_CONSTRUCTORS and not value.args and not value.keywords:
                 state.shapes[path] = -1 if not name.endswith("list") else 0
             if name in _URL_PARSERS and value.args and (origin := access_path(value.args[0])):
@@ -521,6 +524,8 @@ class FunctionFlow:
         splat = join(*(self._expr(kw.value, state) for kw in call.keywords if kw.arg is None))
         receiver_taint = self._expr(receiver, state) if receiver is not None else CLEAN
         everything = join(*args, *keywords.values(), splat)
+        if self._built_by(func) in self.catalog.bound_calls:
+            return CLEAN
 
         if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) >= 2:
             cleared = guards.replaced(fold(call.args[0], state.consts), fold(call.args[1], state.consts))
@@ -539,6 +544,19 @@ class FunctionFlow:
         if (keyed := self._keyed_read(func, call, state)) is not None:
             return join(keyed, *args[1:])
         return join(everything, receiver_taint)
+
+    def _built_by(self, func: ast.expr) -> str | None:
+        """The constructor of the object a call calls: `query = etree.XPath(...)` then `query(root)`,
+        a local or a module-level object of this module or the one it is imported from."""
+        path = access_path(func)
+        if path is not None and path in self.types:
+            return self.types[path]
+        if not isinstance(func, ast.Name) or func.id in self.locals:
+            return None
+        name = dotted_name(func, self.module, self.catalog) or ""
+        module, _, attr = name.rpartition(".")
+        owner = self.program.modules.get(module)
+        return owner.objects.get(attr) if owner is not None else None
 
     def _keyed_read(self, func: ast.expr, call: ast.Call, state: State) -> Taint | None:
         """`mapping.get("k")` on a mapping whose keys we track: that key, not its siblings."""

@@ -10,8 +10,9 @@ from firstpatch.analysis.taint import CLEAN, Taint, join
 KNOWN_KEYS = -1  # shape of a mapping whose every key is known: an absent key holds nothing
 
 
-def _under(key: str, path: str) -> bool:
-    return key == path or key.startswith((f"{path}.", f"{path}["))
+def below(path: str) -> tuple[str, str]:
+    """The prefixes of the paths under `path` (its attributes and its items), for `startswith`."""
+    return f"{path}.", f"{path}["
 
 
 @dataclass
@@ -45,16 +46,19 @@ class State:
 
     def forget(self, path: str) -> None:
         """Everything known about `path` and what hangs below it."""
+        prefixes = below(path)
         for facts in (self.taint, self.shapes, self.flags, self.parsed_from):
-            for key in [k for k in facts if _under(k, path)]:
+            facts.pop(path, None)
+            for key in [k for k in facts if k.startswith(prefixes)]:
                 del facts[key]
         self.consts.pop(path, None)
 
     def read(self, path: str) -> Taint:
         """The whole value at `path`: its own taint and everything stored below it."""
-        below = [taint for key, taint in self.taint.items() if key != path and _under(key, path)]
+        prefixes = below(path)
+        under = [taint for key, taint in self.taint.items() if key.startswith(prefixes)]
         own = self.taint.get(path, CLEAN)
-        return join(own, *below) if below else own
+        return join(own, *under) if under else own
 
     def shape(self, path: str) -> int | None:
         return self.shapes.get(path)

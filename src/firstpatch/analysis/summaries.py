@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.program import Function, Program
-from firstpatch.analysis.state import State
+from firstpatch.analysis.state import State, below
 from firstpatch.analysis.syntax import access_path
 from firstpatch.analysis.taint import (
     CLEAN,
@@ -131,7 +131,8 @@ def narrowed(taint: Taint, suffix: str) -> Taint:
 def _field_of(state: State, path: str, field: str) -> Taint:
     """The caller's taint at `path` + `field`: the field if it is tracked, else the object's own."""
     full = path + field
-    if full in state.taint or any(k.startswith((f"{full}.", f"{full}[")) for k in state.taint):
+    prefixes = below(full)
+    if full in state.taint or any(k.startswith(prefixes) for k in state.taint):
         return state.read(full)
     return state.taint.get(path, CLEAN) if path in state.taint else state.read(path)
 
@@ -143,8 +144,9 @@ def field_writes(flow: FunctionFlow, state: State) -> frozenset[FieldWrite]:
         original = frozenset({Label(ParamOrigin(index))})
         if state.taint.get(name) != original:
             continue  # the parameter was rebound: its fields are another object's
+        prefixes = below(name)
         for path, taint in state.taint.items():
-            if path.startswith((f"{name}.", f"{name}[")):
+            if path.startswith(prefixes):
                 suffix = path[len(name) :]
                 writes.update(FieldWrite(index, suffix, label) for label in taint)
                 if not taint:

@@ -109,6 +109,9 @@ class Catalog:
     validators: dict[str, ValidatorModel] = field(default_factory=dict)
     factories: dict[str, str] = field(default_factory=dict)  # function → the library type it returns
     flags: list[FlagModel] = field(default_factory=list)
+    # Constructors of objects whose call binds its arguments as values (a compiled XPath query
+    # with `$variables`): what the call returns is computed from the object, not pasted from them.
+    bound_calls: frozenset[str] = frozenset()
 
     @functools.cached_property
     def library_types(self) -> frozenset[str]:
@@ -168,6 +171,7 @@ def _add(catalog: Catalog, document: dict[str, Any], filename: str) -> None:
         cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
         catalog.sanitizers[entry["name"]] = SanitizerModel(entry["name"], cwes)
     catalog.factories.update(document.get("factories") or {})
+    catalog.bound_calls |= frozenset(document.get("bound_calls") or ())
     for entry in document.get("validators") or ():
         cwes = ALL_CWES if entry["cwes"] == "all" else frozenset(int(c) for c in entry["cwes"])
         catalog.validators[entry["name"]] = ValidatorModel(
