@@ -273,7 +273,7 @@ def test_a_store_of_the_first_schema_is_compiled_when_opened(tmp_path: Path) -> 
         summary="Old one",
     )
     with engine.begin() as connection:
-        config = schema._config(connection)
+        config = schema.MIGRATIONS.config(connection)
         command.upgrade(config, "adv0001")  # the schema as the first release wrote it
         connection.exec_driver_sql(
             "INSERT INTO advisory_records (id, digest, modified, withdrawn, data) VALUES (?, ?, NULL, 0, ?)",

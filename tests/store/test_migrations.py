@@ -9,17 +9,28 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from store_samples import APPEARS, DEPENDENCY, DISAPPEARS, PERSISTS, RUN_1, T0, TARGET, day, run
 
+from firstpatch.advisories.db.schema import MIGRATIONS as ADVISORY_MIGRATIONS
 from firstpatch.model import RunId, Severity, to_json
 from firstpatch.model.serialize import finding_payload
 from firstpatch.store import FindingStatus, SqlStore, sqlite_url
-from firstpatch.store.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
+from firstpatch.store.migrate import (
+    STORE,
+    Migrations,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 from firstpatch.store.tables import Base
+from firstpatch.web.schema import MIGRATIONS as WEB_MIGRATIONS
 
 TABLES = {"alembic_version", "projects", "runs", "findings", "run_findings", "finding_events"}
 
@@ -33,6 +44,15 @@ def test_opening_an_empty_database_migrates_it_to_head(db_url: str, engine: sa.E
     assert _tables(engine) == TABLES
     with engine.connect() as connection:
         assert current_revision(connection) == head_revision() == "0002"
+
+
+@pytest.mark.parametrize(
+    "migrations", [STORE, ADVISORY_MIGRATIONS, WEB_MIGRATIONS], ids=lambda m: m.script_location
+)
+def test_the_head_each_package_names_is_the_head_of_its_scripts(migrations: Migrations) -> None:
+    # Opening a database compares its revision with `head` without loading Alembic: a new
+    # migration script must move `head` too, or databases would never be migrated to it.
+    assert migrations.script_head() == migrations.head
 
 
 def test_migrated_schema_matches_the_models(engine: sa.Engine) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -25,7 +26,9 @@ from firstpatch.store.interface import (
     TriageError,
 )
 from firstpatch.store.policy import DEFAULT_POLICY, DeadlinePolicy, load_policy
-from firstpatch.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from firstpatch.store.sql import SqlStore
 
 ENV_VAR = "FIRSTPATCH_DB"
 DEFAULT_FILENAME = "firstpatch.db"
@@ -52,7 +55,18 @@ def sqlite_url(path: Path) -> str:
 
 def open_store(url: str | None = None) -> Store:
     """The store at `url` (default: `default_url()`), migrated to the current schema."""
+    from firstpatch.store.sql import SqlStore
+
     return SqlStore(url if url is not None else default_url())
+
+
+def __getattr__(name: str) -> Any:
+    # The ORM loads on first use: a scan that stores nothing (`--no-store`) never needs it.
+    if name == "SqlStore":
+        from firstpatch.store.sql import SqlStore
+
+        return SqlStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -8,12 +8,12 @@ Both are transient, so a write that meets one is run again from the start.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -122,11 +122,15 @@ def translated(action: str) -> Iterator[None]:
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None)
         raise StoreError(f"{action}: {first_line(orig if orig is not None else exc)}") from exc
-    except CommandError as exc:
-        # Alembic's usual complaint here: the database was migrated by a newer firstpatch.
-        raise StoreError(f"{action}: {first_line(exc)} (was it written by a newer firstpatch?)") from exc
     except OSError as exc:
         raise StoreError(f"{action}: {exc.strerror or exc}") from exc
+    except Exception as exc:
+        # Alembic's usual complaint here: the database was migrated by a newer firstpatch.
+        # (Alembic loads only to migrate, so without it loaded no error can be its own.)
+        alembic = sys.modules.get("alembic.util")
+        if alembic is None or not isinstance(exc, alembic.CommandError):
+            raise
+        raise StoreError(f"{action}: {first_line(exc)} (was it written by a newer firstpatch?)") from exc
 
 
 def first_line(exc: BaseException) -> str:

@@ -1,50 +1,14 @@
-"""The advisory tables brought up to date by their own Alembic environment and version table."""
+"""The advisory tables, brought up to date by their own Alembic environment and version table."""
 
 from __future__ import annotations
 
-import functools
+from firstpatch.store.migrate import Migrations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, func, inspect, select
-
-from firstpatch.store.engine import WRITES
-
-SCRIPT_LOCATION = "firstpatch.advisories.db:migrations"
-VERSION_TABLE = "firstpatch_advisories_alembic"
-# PostgreSQL advisory locks are named by integers; this one spells "fpadvsch".
-_LOCK = 0x667061647673_6368
-
-
-def _config(connection: Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", SCRIPT_LOCATION)
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
-
-
-@functools.cache
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_config()).get_current_head()
-
-
-def current_revision(connection: Connection) -> str | None:
-    """The advisory schema's revision; None when the database never had advisory tables."""
-    if not inspect(connection).has_table(VERSION_TABLE):
-        return None
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    return context.get_current_revision()
-
-
-def upgrade(engine: Engine) -> None:
-    """Create or migrate the advisory tables in one transaction; concurrent openers take turns."""
-    with engine.connect() as connection:
-        if current_revision(connection) == head_revision():
-            return
-    with engine.connect() as connection, connection.execution_options(**{WRITES: True}).begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(select(func.pg_advisory_xact_lock(_LOCK)))
-        command.upgrade(_config(connection), "head")
+# The lock spells "fpadvsch".
+MIGRATIONS = Migrations(
+    "firstpatch.advisories.db:migrations",
+    head="adv0002",
+    lock=0x667061647673_6368,
+    version_table="firstpatch_advisories_alembic",
+)
+upgrade = MIGRATIONS.upgrade

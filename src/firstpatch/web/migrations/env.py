@@ -6,9 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from firstpatch.web.schema import MIGRATIONS
 from firstpatch.web.tables import PREFIX, Base
-
-VERSION_TABLE = "firstpatch_web_alembic"
 
 
 def _include(name: str | None, type_: str, *_: object) -> bool:
@@ -23,7 +22,7 @@ def _run() -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        version_table=VERSION_TABLE,
+        version_table=MIGRATIONS.version_table,
         include_name=_include,
         render_as_batch=connection.dialect.name == "sqlite",
     )
