@@ -6,12 +6,15 @@ re-analysed whenever the summary of a function it calls changes, which also sett
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from firstpatch.analysis.declared_types import collect_class_types
 from firstpatch.analysis.entrypoints import attach_routes
+from firstpatch.analysis.forked import in_child
 from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, load_catalog
@@ -34,6 +37,7 @@ from firstpatch.model import (
 )
 from firstpatch.target import Target
 
+PATTERNS_APART_FROM = 1000  # functions; below this, a fork costs more than the pattern rules
 _PROGRAM_INPUTS = frozenset({InputKind.ARGV, InputKind.ENV, InputKind.STDIN})
 _LOWER = {
     Severity.CRITICAL: Severity.HIGH,
@@ -53,11 +57,21 @@ class TaintAnalyzer(Analyzer):
         return (*RULES, *PATTERN_RULES)
 
     def analyze(self, target: Target) -> AnalysisResult:
+        with _rare_collections():
+            return self._analyze(target)
+
+    def _analyze(self, target: Target) -> AnalysisResult:
         modules, skipped = _load_modules(target)
+        gc.freeze()  # the syntax trees: no later collection need look at them again
         program = build_program(modules, self.catalog)
         class_types = collect_class_types(program, self.catalog)
         attach_routes(program, self.catalog, class_types)
-        results, too_deep = Solver(program, self.catalog, class_types).solve(self.jobs)
+        # The pattern rules need no summaries: on a program worth it, a forked child runs them
+        # on the second core while this process solves.
+        apart = self.jobs > 1 and len(program.functions) >= PATTERNS_APART_FROM
+        with in_child(lambda: pattern_findings(modules, self.catalog), enabled=apart) as patterns:
+            results, too_deep = Solver(program, self.catalog, class_types).solve(self.jobs)
+            pattern_results = patterns()
         callers: dict[str, set[str]] = defaultdict(set)
         for caller, result in results.items():
             for callee in result.callees:
@@ -68,10 +82,26 @@ class TaintAnalyzer(Analyzer):
                 finding = _finding(flow, program, callers)
                 if finding is not None:
                     findings.setdefault(finding.fingerprint, finding)
-        for finding in _with_entry_points(pattern_findings(modules, self.catalog), program, callers):
+        for finding in _with_entry_points(pattern_results, program, callers):
             findings.setdefault(finding.fingerprint, finding)
         ordered = sorted(findings.values(), key=lambda f: (f.location.path, f.location.line, f.rule_id))
         return AnalysisResult(tuple(ordered), (*target.skipped, *skipped, *too_deep), len(modules), program)
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Collect cycles rarely while the analysis runs (mypy does the same).
+
+    Parsing allocates millions of syntax nodes that live until the end and hold no cycles; at
+    the default thresholds the collector rescans them all again and again, a fifth of the
+    scan's CPU on a large tree. Memory is still freed by reference counting as usual."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def _load_modules(target: Target) -> tuple[list[Module], list[Skipped]]:
