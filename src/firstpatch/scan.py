@@ -163,14 +163,17 @@ def _patch(
     def rescan(copy: Path) -> Sequence[Finding]:
         return analyzer.analyze(Target.open(copy)).findings
 
-    wanted = {f.fingerprint for f in confirmed}
-    patched = []
-    for finding in findings:
-        proposed = patch.propose(root, finding) if finding.fingerprint in wanted else None
-        driver = drivers.get(finding.entry_point.framework) if finding.entry_point else None
-        if proposed is None or driver is None:
-            patched.append(finding)
-            continue
-        patched.append(replace(finding, patch=patch.verify(root, finding, proposed, driver, rescan=rescan)))
+    # Every patch is verified at once: independent ones share a copy of the tree, one test run
+    # and one re-scan (`patch.verify_all`).
+    candidates = [
+        patch.Candidate(finding, proposed)
+        for finding in confirmed
+        if (proposed := patch.propose(root, finding)) is not None
+    ]
+    verified = patch.verify_all(root, candidates, drivers, rescan=rescan) if candidates else []
+    by_finding = {c.finding.fingerprint: result for c, result in zip(candidates, verified, strict=True)}
+    for _ in confirmed:
         progress.advance()
-    return patched
+    return [
+        replace(f, patch=by_finding[f.fingerprint]) if f.fingerprint in by_finding else f for f in findings
+    ]
