@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,10 +39,8 @@ def test_an_error_in_the_child_reaches_the_parent() -> None:
         result()
 
 
-def test_the_analysis_leaves_the_collectors_settings_as_it_found_them(tmp_path: os.PathLike[str]) -> None:
-    project = os.path.join(tmp_path, "app.py")
-    with open(project, "w", encoding="utf-8") as handle:
-        handle.write("import os\n\ndef run(cmd):\n    os.system(cmd)\n")
+def test_the_analysis_leaves_the_collectors_settings_as_it_found_them(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import os\n\ndef run(cmd):\n    os.system(cmd)\n")
     before = gc.get_threshold()
     TaintAnalyzer(jobs=2).analyze(Target.open(tmp_path))
     assert gc.get_threshold() == before
