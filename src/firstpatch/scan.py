@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from firstpatch import __version__, inventory
-from firstpatch.advisories.assess import KnownVulnerabilities, known_vulnerabilities
+from firstpatch.advisories.assess import AdvisoryData, KnownVulnerabilities, known_vulnerabilities
 from firstpatch.advisories.findings import audit
 from firstpatch.advisories.interface import AdvisoryError
 from firstpatch.advisories.snapshot import SnapshotSource
@@ -55,6 +55,8 @@ class ScanOptions:
     db: str | None = None  # the store whose advisory data to use (else the shipped snapshot)
     python: Path | None = None  # --python: an installed environment to inventory too
     rootfs: Path | None = None  # --rootfs: a root filesystem whose packages to inventory too
+    jobs: int | None = None  # analysis processes (default: FIRSTPATCH_JOBS, else the cores)
+    advisories: AdvisoryData | None = None  # advisory data the caller keeps open across scans
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +81,10 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
         components = inventory.merge((*components, *installed))
         problems = (*problems, *installed_problems)
     progress.stage("analysis")
-    analyzer = TaintAnalyzer()
+    analyzer = TaintAnalyzer(jobs=options.jobs)
     analysis = analyzer.analyze(target)
     progress.stage("known vulnerabilities")  # after the analysis: reachability reads its program
-    known = _known_vulnerabilities(components, target.root, options.db, analysis.program)
+    known = _known_vulnerabilities(components, target.root, options, analysis.program)
     if not components and not problems and analysis.files == 0 and not analysis.skipped:
         raise TargetError(f"{path}: holds no Python project (no .py files, requirements or pyproject.toml)")
 
@@ -110,14 +112,14 @@ def scan(path: str | Path, options: ScanOptions, progress: Progress | None = Non
 
 
 def _known_vulnerabilities(
-    components: tuple[Component, ...], root: Path, db: str | None, program: Program | None
+    components: tuple[Component, ...], root: Path, options: ScanOptions, program: Program | None
 ) -> KnownVulnerabilities:
     """Advisories from the store when it can be read; a default store that cannot (written by a
     newer firstpatch, say) is a warning, and the shipped snapshot answers instead."""
     try:
-        return known_vulnerabilities(components, root, db, program=program)
+        return known_vulnerabilities(components, root, options.db, program=program, data=options.advisories)
     except (AdvisoryError, StoreError) as exc:
-        if db is not None:
+        if options.db is not None:
             raise  # the database the user named must work
         result = audit(components, SnapshotSource())
         warning = f"{exc}; matched against the advisory snapshot shipped with firstpatch instead"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from firstpatch.advisories import audit
-from firstpatch.advisories.assess import known_vulnerabilities
+from firstpatch.advisories.assess import AdvisoryData, known_vulnerabilities
 from firstpatch.advisories.db.download import update_store
 from firstpatch.advisories.db.store import AdvisoryStore
 from firstpatch.advisories.interface import AdvisoryError
@@ -168,6 +168,26 @@ def test_kev_and_epss_reach_the_findings_and_their_risk(tmp_path: Path) -> None:
     # PyPI records carry no CVSS vector: the severity is the text rating, said so.
     assert flask.cvss_score is None
     assert flask.risk_reasons[0] == "medium severity: +5.0"
+
+
+def test_advisory_data_kept_open_serves_many_scans_as_a_fresh_one_would(tmp_path: Path) -> None:
+    # A fleet worker opens the store once and keeps it for every target it scans.
+    url = f"sqlite:///{tmp_path / 'fp.db'}"
+    with AdvisoryStore(url) as store:
+        store.import_paths([_subset(tmp_path)])
+    pins = [_component(Ecosystem.PYPI, "salt", "2019.2.0"), _component(Ecosystem.PYPI, "pyyaml", "5.3")]
+    fresh = known_vulnerabilities(pins, None, url)
+    data = AdvisoryData(url)
+    try:
+        kept = [known_vulnerabilities(pins, None, data=data) for _ in range(2)]
+        assert data.store is not None
+        assert data.store.ecosystems()  # still open after the scans that used it
+    finally:
+        data.close()
+    assert fresh.findings  # salt and pyyaml have advisories in the subset
+    for again in kept:
+        assert again.findings == fresh.findings
+        assert again.source == fresh.source
 
 
 def _http_stand_in(tmp_path: Path) -> httpx.MockTransport:

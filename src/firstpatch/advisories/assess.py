@@ -12,7 +12,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from firstpatch.advisories.db.store import AdvisoryStore
 from firstpatch.advisories.facts import AdvisoryFacts
 from firstpatch.advisories.findings import audit
 from firstpatch.advisories.interface import AdvisorySource
@@ -32,39 +31,65 @@ class KnownVulnerabilities:
     source: str  # where the advisories came from, in words
 
 
+class AdvisoryData:
+    """The advisory store (when the database has one) layered over the shipped snapshot, opened
+    once. A process that scans many targets (a fleet's worker) keeps one, so that the records it
+    has read already, and the open database, serve every later scan."""
+
+    def __init__(self, db_url: str | None = None) -> None:
+        from firstpatch.advisories.db.store import AdvisoryStore  # SQLAlchemy: only when needed
+        from firstpatch.store import default_url
+
+        self.store = AdvisoryStore.existing(db_url or default_url())
+        self.snapshot = SnapshotSource()
+        try:
+            covered = self.store.ecosystems() if self.store is not None else frozenset()
+        except BaseException:
+            self.close()
+            raise
+        self.source: AdvisorySource = self.snapshot
+        self.described = "advisory snapshot shipped with firstpatch"
+        if self.store is not None and covered:
+            self.source = LayeredSource(self.store.source(), self.snapshot, covered)
+            ecosystems = ", ".join(sorted(covered))
+            self.described = (
+                f"advisory store {self.store.url} ({ecosystems}; others from the shipped snapshot)"
+            )
+
+    def warnings(self) -> tuple[str, ...]:
+        """Stale store data, for the terminal."""
+        if self.store is None or self.source is self.snapshot:
+            return ()
+        return tuple(self.store.stale())
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
 def known_vulnerabilities(
     components: Sequence[Component],
     root: str | Path | None = None,
     db_url: str | None = None,
     program: Program | None = None,
+    data: AdvisoryData | None = None,
 ) -> KnownVulnerabilities:
     """Findings for `components`; `root` is the project whose code reachability reads (parsed
     again, unless `program` is the analysis's model of it), `db_url` the database (default: the
-    store's default database, if it exists)."""
-    from firstpatch.store import default_url
-
-    store = AdvisoryStore.existing(db_url or default_url())
+    store's default database, if it exists); `data`, advisory data kept open by the caller
+    (then `db_url` is not read)."""
+    opened = data or AdvisoryData(db_url)
     try:
-        source: AdvisorySource
-        covered = store.ecosystems() if store is not None else frozenset()
-        if store is not None and covered:
-            source = LayeredSource(store.source(), SnapshotSource(), covered)
-            described = (
-                f"advisory store {store.url} ({', '.join(sorted(covered))}; others from the shipped snapshot)"
-            )
-            warnings = store.stale()
-        else:
-            source, described, warnings = SnapshotSource(), "advisory snapshot shipped with firstpatch", ()
-        result = audit(components, source)
+        result = audit(components, opened.source)
         findings = result.findings
-        if store is not None:
-            findings = with_exploitation(findings, store.exploitation(cves(findings)))
+        if opened.store is not None:
+            findings = with_exploitation(findings, opened.store.exploitation(cves(findings)))
         if program is not None or root is not None:
             findings = with_reachability(findings, program or str(root), result.advisories)
-        return KnownVulnerabilities(findings, result.skipped, tuple(warnings), described)
+        return KnownVulnerabilities(findings, result.skipped, opened.warnings(), opened.described)
     finally:
-        if store is not None:
-            store.close()
+        if data is None:
+            opened.close()
 
 
 class LayeredSource(AdvisorySource):

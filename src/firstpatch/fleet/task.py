@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from firstpatch import __version__
 from firstpatch.errors import FirstpatchError
@@ -29,6 +29,9 @@ from firstpatch.fleet.interface import FleetTarget, TargetKind, TransientCheckou
 from firstpatch.fleet.limits import Deadline, memory_limit
 from firstpatch.model import Run
 from firstpatch.target import Target
+
+if TYPE_CHECKING:
+    from firstpatch.advisories.assess import AdvisoryData
 
 MIB = 1024 * 1024
 
@@ -123,8 +126,28 @@ def _scan(target: FleetTarget, settings: TaskSettings, seen: frozenset[str]) -> 
 def _scanned(target: FleetTarget, root: Path, revision: str, settings: TaskSettings) -> Scanned:
     from firstpatch.scan import ScanOptions, scan
 
-    outcome = scan(root, ScanOptions(prove=settings.prove, patch=settings.patch and settings.prove))
+    options = ScanOptions(
+        prove=settings.prove,
+        patch=settings.patch and settings.prove,
+        jobs=1,  # Ray gave the task one CPU; the fleet uses the others for other targets
+        advisories=_advisories(),
+    )
+    outcome = scan(root, options)
     return Scanned(revision, _named(outcome.run, target, revision, settings))
+
+
+_ADVISORIES: AdvisoryData | None = None
+
+
+def _advisories() -> AdvisoryData:
+    """This worker's advisory data, opened by its first task and kept for the later ones: the
+    node's advisory store and the records of the shipped snapshot read so far."""
+    global _ADVISORIES  # noqa: PLW0603 - one per worker process, as Ray reuses workers
+    if _ADVISORIES is None:
+        from firstpatch.advisories.assess import AdvisoryData
+
+        _ADVISORIES = AdvisoryData()
+    return _ADVISORIES
 
 
 def _rootfs(target: FleetTarget, settings: TaskSettings, seen: frozenset[str]) -> Outcome:
