@@ -156,13 +156,17 @@ def _serve(
 ) -> None:
     import uvicorn
 
+    from firstpatch.fleet.ledger import FleetLedger
     from firstpatch.store import open_store
     from firstpatch.web import Accounts, create_app
 
     store = open_store(url)
     accounts: Accounts | None = None
+    fleet: FleetLedger | None = None
     try:
         accounts = Accounts(url)
+        # Read only: the fleet's tables are made by `firstpatch fleet scan`, never by the dashboard.
+        fleet = FleetLedger(url, create_tables=False)
         if not accounts.has_users():
             stderr.print(
                 "No user can sign in yet: create one with `firstpatch serve --create-user NAME`.",
@@ -177,7 +181,7 @@ def _serve(
                 highlight=False,
             )
         secure = {CookieSecurity.AUTO: None, CookieSecurity.ALWAYS: True, CookieSecurity.NEVER: False}
-        web = create_app(store, accounts, policy=rules, secure_cookies=secure[secure_cookies])
+        web = create_app(store, accounts, policy=rules, secure_cookies=secure[secure_cookies], fleet=fleet)
         uvicorn.run(
             web,
             host=host,
@@ -188,6 +192,8 @@ def _serve(
             log_level="info",
         )
     finally:
+        if fleet is not None:
+            fleet.close()
         if accounts is not None:
             accounts.close()
         store.close()

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    inspect,
     select,
     update,
 )
@@ -133,7 +134,10 @@ class FleetRecord:
 
 
 class FleetLedger:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create_tables: bool = True) -> None:
+        """The ledger in the database at `url`, its tables created if need be. A reader that
+        does not own the database's schema (the dashboard) passes `create_tables=False` and
+        reads with `newest`, which finds no fleet run while the tables are absent."""
         try:
             self._engine = create_engine(url)
         except (ArgumentError, NoSuchModuleError) as exc:
@@ -142,6 +146,8 @@ class FleetLedger:
             raise StoreError(f"the database driver is not installed ({exc.name})") from None
         self._shown = self._engine.url.render_as_string(hide_password=True)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        if not create_tables:
+            return
         try:
             self._create_tables()
         except StoreError:
@@ -287,35 +293,16 @@ class FleetLedger:
                 raise StoreError(f"{wanted} in {self._shown}")
             if fleet_id is not None and len(rows) > 1 and rows[0].id != fleet_id:
                 raise StoreError(f"{fleet_id!r} names more than one fleet run in {self._shown}")
-            run = rows[0]
-            tasks = session.scalars(
-                select(FleetTaskRow)
-                .where(FleetTaskRow.fleet_run_id == run.id)
-                .order_by(FleetTaskRow.position)
-            )
-            return FleetRecord(
-                id=run.id,
-                source=run.source,
-                configuration=run.configuration,
-                state=FleetState(run.state),
-                started=_utc(run.started),
-                finished=_utc(run.finished) if run.finished else None,
-                settings=dict(run.settings),
-                tasks=tuple(
-                    TaskRecord(
-                        position=task.position,
-                        target=task.target,
-                        kind=task.kind,
-                        state=TaskState(task.state),
-                        revision=task.revision,
-                        run_id=task.run_id,
-                        reason=task.reason,
-                        started=_utc(task.started) if task.started else None,
-                        finished=_utc(task.finished) if task.finished else None,
-                    )
-                    for task in tasks
-                ),
-            )
+            return _record(session, rows[0])
+
+    def newest(self) -> FleetRecord | None:
+        """The newest fleet run; None when there is none, or no fleet tables (nothing is made)."""
+        with self._session("read fleet runs") as session:
+            inspector = inspect(session.connection())
+            if not all(inspector.has_table(row.__tablename__) for row in (FleetRunRow, FleetTaskRow)):
+                return None
+            run = session.scalars(select(FleetRunRow).order_by(FleetRunRow.started.desc()).limit(1)).first()
+            return _record(session, run) if run is not None else None
 
     def _set(self, fleet_id: str, positions: Sequence[int], **values: Any) -> None:
         with self._session("update a fleet task") as session:
@@ -343,6 +330,35 @@ class FleetLedger:
         except SQLAlchemyError as exc:
             orig = getattr(exc, "orig", None)
             raise StoreError(f"cannot {action} in {self._shown}: {_first_line(orig or exc)}") from exc
+
+
+def _record(session: Session, run: FleetRunRow) -> FleetRecord:
+    tasks = session.scalars(
+        select(FleetTaskRow).where(FleetTaskRow.fleet_run_id == run.id).order_by(FleetTaskRow.position)
+    )
+    return FleetRecord(
+        id=run.id,
+        source=run.source,
+        configuration=run.configuration,
+        state=FleetState(run.state),
+        started=_utc(run.started),
+        finished=_utc(run.finished) if run.finished else None,
+        settings=dict(run.settings),
+        tasks=tuple(
+            TaskRecord(
+                position=task.position,
+                target=task.target,
+                kind=task.kind,
+                state=TaskState(task.state),
+                revision=task.revision,
+                run_id=task.run_id,
+                reason=task.reason,
+                started=_utc(task.started) if task.started else None,
+                finished=_utc(task.finished) if task.finished else None,
+            )
+            for task in tasks
+        ),
+    )
 
 
 def _now() -> datetime:

@@ -19,6 +19,7 @@ from firstpatch.web.api_models import (
     DiffOut,
     EventOut,
     FindingsPage,
+    FleetOut,
     MeOut,
     OverviewOut,
     Problem,
@@ -27,11 +28,13 @@ from firstpatch.web.api_models import (
     TrackedOut,
     diff_out,
     event_out,
+    fleet_out,
     overview_out,
     project_out,
     run_out,
     tracked_out,
 )
+from firstpatch.web.fleet_view import NewestFleet, fleet_view
 from firstpatch.web.security import ApiViewer, Board, Viewer
 from firstpatch.web.urls import ID_PATTERN, target_of
 
@@ -88,6 +91,17 @@ def me(viewer: ApiViewer) -> MeOut:
 @router.get("/overview", summary="Every project at a glance, and the trend of the newest runs")
 def overview(board: Board, viewer: ApiViewer) -> OverviewOut:
     return overview_out(board.store.overview(board.policy))
+
+
+@router.get(
+    "/fleet",
+    responses={404: {"model": Problem, "description": "The database holds no fleet run."}},
+    summary="The newest fleet run: how each target of its list ended, and why the failed ones failed",
+)
+def fleet(board: Board, viewer: ApiViewer, newest: NewestFleet) -> FleetOut:
+    if newest is None:
+        raise NotFoundError("no fleet run in this database")
+    return fleet_out(fleet_view(newest, (p.target for p in board.store.projects(board.policy))))
 
 
 @router.get("/projects", summary="Every project with its open findings counted")

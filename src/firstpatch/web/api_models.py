@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from firstpatch.fleet.ledger import FleetState, TaskState
 from firstpatch.model import Finding, Severity, to_json
 from firstpatch.store import (
     FindingStatus,
@@ -24,6 +25,7 @@ from firstpatch.store import (
     RunSummary,
     TrackedFinding,
 )
+from firstpatch.web.fleet_view import FleetView
 from firstpatch.web.urls import project_key
 
 FINDINGS_V1 = "A finding as findings-v1 JSON (see the schema `findings-v1.json` shipped with firstpatch)."
@@ -175,6 +177,70 @@ def overview_out(overview: Overview) -> OverviewOut:
         overdue=overview.overdue,
         oldest_open=oldest_out(overview.oldest_open),
         trend=[run_out(r) for r in overview.trend],
+    )
+
+
+class TaskCounts(BaseModel):
+    """A fleet run's targets, counted by how their task stands."""
+
+    done: int
+    unchanged: int
+    failed: int
+    running: int
+    pending: int
+
+
+class FleetTaskOut(BaseModel):
+    position: int = Field(description="The target's place in the fleet's list, from 0.")
+    target: str
+    kind: str = Field(description="`path`, `git`, `rootfs` or `sbom`.")
+    state: TaskState
+    revision: str | None = Field(description="The revision scanned or tried; None when unknown.")
+    reason: str | None = Field(description="Why the target failed; None unless it did.")
+    run_id: str | None = Field(description="The store's run, when done or unchanged.")
+    project_key: str | None = Field(
+        description="The key of the target's project, when it was scanned and the store has runs of it."
+    )
+    started: datetime | None
+    finished: datetime | None
+
+
+class FleetOut(BaseModel):
+    id: str
+    source: str = Field(description="The target list the fleet run was given.")
+    configuration: str = Field(description="The scan configuration every target was scanned with.")
+    state: FleetState
+    started: datetime
+    finished: datetime | None = Field(description="None while the fleet runs.")
+    counts: TaskCounts
+    tasks: list[FleetTaskOut] = Field(description="Every target of the list, in its order.")
+
+
+def fleet_out(view: FleetView) -> FleetOut:
+    fleet = view.fleet
+    return FleetOut(
+        id=fleet.id,
+        source=fleet.source,
+        configuration=fleet.configuration,
+        state=fleet.state,
+        started=fleet.started,
+        finished=fleet.finished,
+        counts=TaskCounts(**{state.value: n for state, n in view.counts}),
+        tasks=[
+            FleetTaskOut(
+                position=task.position,
+                target=task.target,
+                kind=task.kind,
+                state=task.state,
+                revision=task.revision,
+                reason=task.reason,
+                run_id=task.run_id,
+                project_key=project_key(project) if (project := view.project_of(task)) else None,
+                started=task.started,
+                finished=task.finished,
+            )
+            for task in fleet.tasks
+        ],
     )
 
 

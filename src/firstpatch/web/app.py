@@ -8,7 +8,7 @@ that cannot be reached → 503. API paths answer JSON (`{"detail": ...}`); pages
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -32,6 +32,9 @@ from firstpatch.web.security import (
     page_viewer,
 )
 
+if TYPE_CHECKING:
+    from firstpatch.fleet.ledger import FleetLedger
+
 API_DESCRIPTION = (
     "The firstpatch dashboard's data: projects, runs, findings with their patch windows and "
     "lifecycle, and triage decisions. Send an API token as `Authorization: Bearer TOKEN` "
@@ -51,11 +54,14 @@ def create_app(
     *,
     policy: DeadlinePolicy = DEFAULT_POLICY,
     secure_cookies: bool | None = None,
+    fleet: FleetLedger | None = None,
 ) -> FastAPI:
     """The dashboard over `store`, signing people in with `accounts` (on the same database).
 
     `secure_cookies`: True or False to force the cookies' Secure flag; None sets it exactly when
     a request came over HTTPS (directly, or through a proxy uvicorn trusts).
+    `fleet`: the same database's fleet ledger, opened with `create_tables=False`, for the newest
+    fleet run on the overview and at /api/fleet; None shows none.
     """
     app = FastAPI(
         title="firstpatch dashboard",
@@ -68,6 +74,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.dashboard = Dashboard(store, accounts, policy, secure_cookies, secrets.token_bytes(32))
+    app.state.fleet = fleet
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.include_router(api.router)

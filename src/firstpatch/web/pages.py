@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from firstpatch.model import Fingerprint, RunId
 from firstpatch.store import NotFoundError, ProjectSummary, RunSummary
 from firstpatch.web import charts, security, views
+from firstpatch.web.fleet_view import NewestFleet, fleet_view
 from firstpatch.web.rendering import page
 from firstpatch.web.security import Board, FormViewer, PageViewer, Viewer
 from firstpatch.web.urls import finding_url, is_id, project_url, run_url, target_of
@@ -108,7 +109,7 @@ def logout(request: Request, board: Board, viewer: FormViewer) -> Response:
 
 
 @router.get("/")
-def overview(request: Request, board: Board, viewer: PageViewer) -> Response:
+def overview(request: Request, board: Board, viewer: PageViewer, fleet: NewestFleet) -> Response:
     seen = board.store.overview(board.policy, trend_runs=TREND_RUNS)
     oldest = sorted(
         (p.oldest_open for p in seen.projects if p.oldest_open is not None),
@@ -135,6 +136,7 @@ def overview(request: Request, board: Board, viewer: PageViewer) -> Response:
             windows[:WINDOW_ROWS],
             "No project has an open finding.",
         ),
+        "fleet": fleet_view(fleet, (p.target for p in seen.projects)) if fleet is not None else None,
     }
     return page(request, "overview.html.j2", viewer, context)
 
