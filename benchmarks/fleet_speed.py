@@ -1,6 +1,7 @@
 """How a fleet scales on Ray, and what a fleet costs over `firstpatch scan`.
 
     python benchmarks/fleet_speed.py [--copies 16] [--runs 3] [--prove] [--skip-cluster]
+                                     [--overhead-only] [--overhead-on demo|rich|werkzeug|...]
 
 1. Throughput: N copies of the demo and five real projects (the installed sources of click, flask,
    jinja2, rich and werkzeug, copied into a temporary folder) as one fleet on a local Ray instance
@@ -52,6 +53,12 @@ def main() -> None:
     parser.add_argument("--prove", action="store_true", help="prove and patch, as `firstpatch scan` does")
     parser.add_argument("--skip-cluster", action="store_true", help="leave out the two-node cluster")
     parser.add_argument("--overhead-only", action="store_true", help="measure the overhead alone")
+    parser.add_argument(
+        "--overhead-on",
+        default="demo",
+        choices=["demo", *REAL_PROJECTS],
+        help="the target the overhead is measured on (default: a demo copy)",
+    )
     arguments = parser.parse_args()
     settings = FleetSettings(prove=arguments.prove, timeout=3600)
 
@@ -65,7 +72,7 @@ def main() -> None:
         if arguments.overhead_only:
             with ray_cluster(workers=2):
                 warm_up(targets, settings, fresh, 2)
-                overhead(targets[0], settings, fresh, arguments.runs)
+                overhead(_named(targets, arguments.overhead_on), settings, fresh, arguments.runs)
             return
         results: dict[int, tuple[float, Findings]] = {}
         for workers in (1, 2):
@@ -78,7 +85,7 @@ def main() -> None:
                     f"tasks ran {busy:.2f} s in all, {busy / (workers * seconds):.0%} of the workers' time"
                 )
                 if workers == 2:
-                    overhead(targets[0], settings, fresh, arguments.runs)
+                    overhead(_named(targets, arguments.overhead_on), settings, fresh, arguments.runs)
         speedup = results[1][0] / results[2][0]
         print(f"speed-up 2 workers / 1 worker: {speedup:.2f}x")
         if results[1][1] != results[2][1]:
@@ -115,6 +122,11 @@ def corpus(folder: Path, copies: int) -> list[FleetTarget]:
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
         targets.append(FleetTarget(TargetKind.PATH, str(copy)))
     return [demos[0], *targets, *demos[1:]]
+
+
+def _named(targets: Sequence[FleetTarget], name: str) -> FleetTarget:
+    """The corpus target called `name` ("demo": the first demo copy)."""
+    return targets[0] if name == "demo" else next(t for t in targets if Path(t.location).name == name)
 
 
 def counter(folder: Path) -> Callable[[], str]:
