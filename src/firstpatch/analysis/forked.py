@@ -36,9 +36,16 @@ def in_child(work: Callable[[], T], enabled: bool = True) -> Iterator[Callable[[
         pool = multiprocessing.get_context("fork").Pool(1)  # forks here, inheriting _WORK
     finally:
         _WORK = None
+    finished = False
     try:
         pending = pool.apply_async(_run)
         yield pending.get  # type: ignore[misc]  # AsyncResult is not generic over its value
+        finished = pending.ready()
     finally:
-        pool.terminate()
+        # A child that delivered its result exits on its own; only one still at work (the caller
+        # failed or did not wait) is killed.
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
         pool.join()
