@@ -9,9 +9,10 @@ stopped with Ctrl-C resume where it was.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from types import ModuleType
@@ -99,6 +100,14 @@ def run_fleet(
             store.close()
 
 
+@functools.cache
+def _remote(ray: ModuleType, function: Callable[..., Any]) -> Any:
+    """Ray's handle for `function`, made once per process: each new handle pickles the function
+    and exports it to the cluster again, a few milliseconds per fleet. (Ray exports it again by
+    itself when the handle is used in a new job.)"""
+    return ray.remote(function)
+
+
 class _Driver:
     def __init__(
         self,
@@ -128,7 +137,7 @@ class _Driver:
         self.seen = self.ledger.scanned([target.name for target in targets], self.configuration)
         self.sweep = any(target.kind in (TargetKind.GIT, TargetKind.SBOM) for target in targets)
         queue = deque(enumerate(targets))
-        task = self.ray.remote(scan_target)
+        task = _remote(self.ray, scan_target)
         capacity = self._capacity()
         try:
             while queue or self.flights:
@@ -264,7 +273,7 @@ class _Driver:
         """Remove this fleet's folder on every node: tasks remove what they made inside it."""
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-        cleanup = self.ray.remote(remove_workdir)
+        cleanup = _remote(self.ray, remove_workdir)
         with suppress(self.ray.exceptions.RayError):
             refs = [
                 cleanup.options(
