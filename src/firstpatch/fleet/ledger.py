@@ -9,6 +9,7 @@ written only by the driver.
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Engine,
     ForeignKey,
     MetaData,
     String,
@@ -139,7 +141,7 @@ class FleetLedger:
         does not own the database's schema (the dashboard) passes `create_tables=False` and
         reads with `newest`, which finds no fleet run while the tables are absent."""
         try:
-            self._engine = create_engine(url)
+            self._engine = _engine(url)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise StoreError(f"not a database URL the fleet can open: {_first_line(exc)}") from None
         except ImportError as exc:
@@ -275,11 +277,16 @@ class FleetLedger:
         if positions:
             self._set(fleet_id, positions, state=TaskState.PENDING, started=None)
 
-    def end(self, fleet_id: str, state: FleetState) -> None:
+    def end(self, fleet_id: str, state: FleetState) -> FleetRecord:
+        """Close the fleet run in `state`; the run as recorded, read in the same transaction."""
         with self._session("finish a fleet run") as session:
             session.execute(
                 update(FleetRunRow).where(FleetRunRow.id == fleet_id).values(state=state, finished=_now())
             )
+            run = session.get(FleetRunRow, fleet_id)
+            if run is None:
+                raise StoreError(f"no fleet run {fleet_id!r} in {self._shown}")
+            return _record(session, run)
 
     def fleet(self, fleet_id: str | None = None) -> FleetRecord:
         """A fleet run and its tasks: the one named (an id or a unique prefix), else the newest."""
@@ -359,6 +366,14 @@ def _record(session: Session, run: FleetRunRow) -> FleetRecord:
             for task in tasks
         ),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    """One engine per database for the process, as SQLAlchemy advises: a driver that runs fleet
+    after fleet (a scheduler) keeps its compiled statements instead of compiling them again for
+    each run; `close` only returns the engine's connections."""
+    return create_engine(url)
 
 
 def _now() -> datetime:

@@ -94,8 +94,7 @@ def run_fleet(
         try:
             fleet_id = ledger.begin(source, targets, configuration, asdict(settings))
             driver = _Driver(ray, ledger, store, fleet_id, configuration, settings, observer or _Silent())
-            ledger.end(fleet_id, driver.run(targets))
-            return ledger.fleet(fleet_id)
+            return ledger.end(fleet_id, driver.run(targets))
         finally:
             store.close()
 
