@@ -6,15 +6,18 @@ re-analysed whenever the summary of a function it calls changes, which also sett
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
-from firstpatch.analysis.declared_types import collect_class_types
+from firstpatch.analysis.declared_types import ClassTypes, collect_class_types
 from firstpatch.analysis.entrypoints import attach_routes
-from firstpatch.analysis.forked import in_child
+from firstpatch.analysis.flow import FunctionResult
+from firstpatch.analysis.forked import in_children
 from firstpatch.analysis.interface import AnalysisResult, Analyzer, Rule
 from firstpatch.analysis.locations import location
 from firstpatch.analysis.models import Catalog, load_catalog
@@ -37,7 +40,7 @@ from firstpatch.model import (
 )
 from firstpatch.target import Target
 
-PATTERNS_APART_FROM = 1000  # functions; below this, a fork costs more than the pattern rules
+APART_FROM = 1000  # functions; below this, forking and sending results back cost more than they save
 _PROGRAM_INPUTS = frozenset({InputKind.ARGV, InputKind.ENV, InputKind.STDIN})
 _LOWER = {
     Severity.CRITICAL: Severity.HIGH,
@@ -66,12 +69,7 @@ class TaintAnalyzer(Analyzer):
         program = build_program(modules, self.catalog)
         class_types = collect_class_types(program, self.catalog)
         attach_routes(program, self.catalog, class_types)
-        # The pattern rules need no summaries: on a program worth it, a forked child runs them
-        # on the second core while this process solves.
-        apart = self.jobs > 1 and len(program.functions) >= PATTERNS_APART_FROM
-        with in_child(lambda: pattern_findings(modules, self.catalog), enabled=apart) as patterns:
-            results, too_deep = Solver(program, self.catalog, class_types).solve(self.jobs)
-            pattern_results = patterns()
+        results, too_deep, pattern_results = self._solve(modules, program, class_types)
         callers: dict[str, set[str]] = defaultdict(set)
         for caller, result in results.items():
             for callee in result.callees:
@@ -86,6 +84,26 @@ class TaintAnalyzer(Analyzer):
             findings.setdefault(finding.fingerprint, finding)
         ordered = sorted(findings.values(), key=lambda f: (f.location.path, f.location.line, f.rule_id))
         return AnalysisResult(tuple(ordered), (*target.skipped, *skipped, *too_deep), len(modules), program)
+
+    def _solve(
+        self, modules: list[Module], program: Program, class_types: ClassTypes
+    ) -> tuple[dict[str, FunctionResult], list[Skipped], list[Finding]]:
+        """The summaries solved, and the pattern rules' findings. Neither the solver's first
+        pass nor the pattern rules need summaries: on a program worth it, forked children take
+        parts of the first pass and then the pattern rules while this process takes its own part
+        and then the rest of the fixpoint."""
+        solver = Solver(program, self.catalog, class_types)
+        names = list(program.functions)
+        apart = self.jobs > 1 and len(names) >= APART_FROM
+        parts = [names[index :: self.jobs] for index in range(self.jobs)] if apart else [names]
+        works: list[Callable[[], Any]] = [functools.partial(solver.first_pass, part) for part in parts[1:]]
+        works.append(functools.partial(pattern_findings, modules, self.catalog))
+        with in_children(works, children=self.jobs - 1, enabled=apart) as outcomes:
+            first = solver.first_pass(parts[0])
+            for theirs in outcomes[:-1]:
+                first.extend(theirs())
+            results, too_deep = solver.solve(first)
+            return results, too_deep, outcomes[-1]()
 
 
 @contextmanager

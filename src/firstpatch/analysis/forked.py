@@ -1,50 +1,49 @@
-"""Work run in a forked child that already holds the parsed program in memory.
+"""Work run in forked children that already hold the parsed program in memory.
 
-Syntax trees cost more to send between processes than to parse, so the second core gets work
-by forking: the child inherits everything, and only its (small) result is sent back.
+Syntax trees cost more to send between processes than to parse, so the other cores get work by
+forking: the children inherit everything, and only their (small) results are sent back.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any
 
-T = TypeVar("T")
-
-_WORK: Callable[[], object] | None = None
+_WORKS: Sequence[Callable[[], object]] = ()
 
 
-def _run() -> object:
-    assert _WORK is not None  # noqa: S101 - set by the parent before forking
-    return _WORK()
+def _run(index: int) -> object:
+    return _WORKS[index]()
 
 
 @contextmanager
-def in_child(work: Callable[[], T], enabled: bool = True) -> Iterator[Callable[[], T]]:
-    """Start `work` in a forked child now; call what this yields for its result. Where forking
-    is not available (or not `enabled`), the work runs here, when its result is asked for."""
-    if not enabled or sys.platform != "linux":
-        yield work
+def in_children(
+    works: Sequence[Callable[[], Any]], children: int = 1, enabled: bool = True
+) -> Iterator[list[Callable[[], Any]]]:
+    """Start `works` in `children` forked processes now, in the order given (a child takes the
+    next work when it is free); yields one callable per work that returns its result, waiting
+    for it. Where forking is not available (or not `enabled`), each work runs here, when its
+    result is asked for."""
+    if not enabled or sys.platform != "linux" or not works:
+        yield list(works)
         return
     import multiprocessing
 
-    global _WORK  # noqa: PLW0603 - how the child finds the work without pickling it
-    _WORK = work
+    global _WORKS  # noqa: PLW0603 - how the children find the works without pickling them
+    _WORKS = works
     try:
-        pool = multiprocessing.get_context("fork").Pool(1)  # forks here, inheriting _WORK
+        pool = multiprocessing.get_context("fork").Pool(max(1, min(children, len(works))))  # forks here
     finally:
-        _WORK = None
-    finished = False
+        _WORKS = ()
+    pending = [pool.apply_async(_run, (index,)) for index in range(len(works))]
     try:
-        pending = pool.apply_async(_run)
-        yield pending.get  # type: ignore[misc]  # AsyncResult is not generic over its value
-        finished = pending.ready()
+        yield [result.get for result in pending]
     finally:
-        # A child that delivered its result exits on its own; only one still at work (the caller
-        # failed or did not wait) is killed.
-        if finished:
+        # Children that delivered every result exit on their own; ones still at work (the
+        # caller failed, or did not wait) are killed.
+        if all(result.ready() for result in pending):
             pool.close()
         else:
             pool.terminate()

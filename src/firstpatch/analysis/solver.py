@@ -2,19 +2,16 @@
 
 Every function is analysed once against empty summaries; then a worklist re-analyses the
 callers of each function whose summary changed, which also settles recursion. The first pass
-needs no summaries, so on a large program it runs in worker processes forked with the program
-already in memory (syntax trees are slower to send between processes than to parse), and only
-the small results come back.
+needs no summaries, so the engine may split it across forked processes (`first_pass` on each
+part) and hand the parts to `solve`.
 """
 
 from __future__ import annotations
 
 import ast
-import multiprocessing
 import os
-import sys
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value
@@ -26,7 +23,6 @@ from firstpatch.analysis.taint import Summary
 from firstpatch.model import Skipped
 
 MAX_ROUNDS_PER_FUNCTION = 12
-PARALLEL_FROM = 8000  # functions; below this, forking and sending results back cost more than they save
 
 Outcome = FunctionResult | Skipped
 
@@ -51,8 +47,15 @@ class Solver:
             reason = f"function {function.node.name} is nested too deeply to analyse"
             return Skipped(function.module.path, reason, function.node.lineno)
 
-    def solve(self, jobs: int = 1) -> tuple[dict[str, FunctionResult], list[Skipped]]:
-        """Analyse every function until no summary changes."""
+    def first_pass(self, names: Sequence[str]) -> list[tuple[str, Outcome]]:
+        """Each of `names` analysed against no summaries: where the fixpoint starts from."""
+        return [(qualname, self.analyse(qualname, {})) for qualname in names]
+
+    def solve(
+        self, first: Iterable[tuple[str, Outcome]] | None = None
+    ) -> tuple[dict[str, FunctionResult], list[Skipped]]:
+        """Analyse every function until no summary changes; `first` is the first pass over every
+        function when the caller made it (in parts, elsewhere), else it is made here."""
         skipped: dict[str, Skipped] = {}
         summaries: dict[str, Summary] = {}
         results: dict[str, FunctionResult] = {}
@@ -69,7 +72,9 @@ class Solver:
             for callee in outcome.callees:
                 callers[callee].add(qualname)
 
-        for qualname, outcome in self._first_pass(jobs):
+        for qualname, outcome in (
+            first if first is not None else self.first_pass(list(self.program.functions))
+        ):
             record(qualname, outcome)
         changed = [q for q, r in results.items() if r.summary != Summary()]
         for qualname in changed:
@@ -92,27 +97,6 @@ class Solver:
                     queue.append(caller)
                     queued.add(caller)
         return results, list(skipped.values())
-
-    def _first_pass(self, jobs: int) -> Iterable[tuple[str, Outcome]]:
-        names = list(self.program.functions)
-        if jobs < 2 or len(names) < PARALLEL_FROM or sys.platform != "linux":
-            return ((q, self.analyse(q, {})) for q in names)
-        global _FORKED  # noqa: PLW0603 - how a forked worker finds the program without pickling it
-        _FORKED = self
-        try:
-            chunks = [names[i::jobs] for i in range(jobs)]
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                return [pair for part in pool.map(_analyse_chunk, chunks) for pair in part]
-        finally:
-            _FORKED = None
-
-
-_FORKED: Solver | None = None
-
-
-def _analyse_chunk(names: list[str]) -> list[tuple[str, Outcome]]:
-    assert _FORKED is not None  # noqa: S101 - set by the parent before forking
-    return [(q, _FORKED.analyse(q, {})) for q in names]
 
 
 def default_jobs() -> int:
