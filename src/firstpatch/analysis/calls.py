@@ -7,9 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from firstpatch.analysis import containers
 from firstpatch.analysis.constants import UNKNOWN, fold
+from firstpatch.analysis.declared_types import project_class
 from firstpatch.analysis.models import FlagModel, SinkModel
+from firstpatch.analysis.program import Function, dotted_name
 from firstpatch.analysis.state import State
+from firstpatch.analysis.syntax import access_path
 from firstpatch.analysis.taint import CLEAN, Taint, join
 
 if TYPE_CHECKING:
@@ -76,8 +80,6 @@ def check_sink(flow: FunctionFlow, sink: SinkModel, site: CallSite) -> None:
 
 
 def _argument_taint(flow: FunctionFlow, sink: SinkModel, arg: ast.expr, taint: Taint, state: State) -> Taint:
-    from firstpatch.analysis.flow import access_path
-
     if sink.program:
         if isinstance(arg, ast.List | ast.Tuple):
             elements = [flow._expr(e, state) for e in arg.elts]
@@ -114,8 +116,6 @@ def _program_taint(elements: list[Taint], constants: list[object]) -> Taint:
 
 def _flagged(flow: FunctionFlow, call: ast.Call, requirement: tuple[int, str, str], state: State) -> bool:
     """Whether the object passed as the given argument carries the flag (a permissive parser)."""
-    from firstpatch.analysis.flow import access_path
-
     index, keyword, flag = requirement
     given = next((kw.value for kw in call.keywords if kw.arg == keyword), None)
     if given is None and index < len(call.args):
@@ -194,3 +194,51 @@ def response_body(value: ast.expr, flow: FunctionFlow) -> ast.expr | None:
         if name.endswith(("jsonify", "json.dumps", "render_template", "redirect", "send_from_directory")):
             return None
     return value
+
+
+def built_by(flow: FunctionFlow, func: ast.expr) -> str | None:
+    """The constructor of the object a call calls (`query = etree.XPath(...)`, then
+    `query(root)`): a local's, or a module-level object's in this module or the one it is
+    imported from."""
+    path = access_path(func)
+    if path is not None and path in flow.types:
+        return flow.types[path]
+    if not isinstance(func, ast.Name) or func.id in flow.locals:
+        return None
+    name = dotted_name(func, flow.module, flow.catalog) or ""
+    module, _, attr = name.rpartition(".")
+    owner = flow.program.modules.get(module)
+    return owner.objects.get(attr) if owner is not None else None
+
+
+def keyed_read(func: ast.expr, call: ast.Call, state: State) -> Taint | None:
+    """`mapping.get("k")` on a mapping whose keys we track: that key, not its siblings."""
+    if not (isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "setdefault") and call.args):
+        return None
+    base = access_path(func.value, state.consts)
+    key = fold(call.args[0], state.consts)
+    if base is None or key is UNKNOWN or not any(k.startswith(f"{base}[") for k in state.taint):
+        return None
+    return state.taint.get(containers.key_path(base, key), state.taint.get(base, CLEAN))
+
+
+def project_callee(flow: FunctionFlow, name: str | None, func: ast.expr) -> tuple[Function, int] | None:
+    """The project function a call reaches, and how many implicit leading arguments it has."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):  # Loader().load(x)
+        built = flow.dotted(func.value.func)
+        owner = project_class(flow.program, built) if built else None
+        if owner is not None:
+            method = flow.class_types.method(flow.program, owner, func.attr)
+            return (method, 1) if method else None
+    if isinstance(func, ast.Attribute) and (receiver := access_path(func.value)) is not None:
+        owner = flow.type_of(receiver.split("."))
+        if owner in flow.program.classes:  # a method of an object whose class we know
+            method = flow.class_types.method(flow.program, owner, func.attr)
+            return (method, 1) if method else None
+    if name is None:
+        return None
+    if function := flow.program.resolve_function(name):
+        return function, 0
+    if init := flow.program.resolve_function(f"{name}.__init__"):
+        return init, 1  # a constructor: `self` is the new object
+    return None

@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from firstpatch.analysis import containers, guards
-from firstpatch.analysis.calls import CallSite, check_sink, flags_set_by, response_body, sink_models
+from firstpatch.analysis.calls import (
+    CallSite,
+    built_by,
+    check_sink,
+    flags_set_by,
+    keyed_read,
+    project_callee,
+    response_body,
+    sink_models,
+)
 from firstpatch.analysis.constants import UNKNOWN, fold, is_constant_value, truth
 from firstpatch.analysis.declared_types import ClassTypes, parameter_types, project_class
 from firstpatch.analysis.locations import location
@@ -524,7 +533,7 @@ class FunctionFlow:
         splat = join(*(self._expr(kw.value, state) for kw in call.keywords if kw.arg is None))
         receiver_taint = self._expr(receiver, state) if receiver is not None else CLEAN
         everything = join(*args, *keywords.values(), splat)
-        if self._built_by(func) in self.catalog.bound_calls:
+        if built_by(self, func) in self.catalog.bound_calls:
             return CLEAN
 
         if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) >= 2:
@@ -539,34 +548,11 @@ class FunctionFlow:
             for sink in sinks:
                 check_sink(self, sink, site)
             return CLEAN  # what a sink returns (a file, a status, rows) is not the attacker's text
-        if callee := self._callee(name, func):
+        if callee := project_callee(self, name, func):
             return apply_summary(self, callee[0], callee[1], call, args, keywords, receiver_taint, state)
-        if (keyed := self._keyed_read(func, call, state)) is not None:
+        if (keyed := keyed_read(func, call, state)) is not None:
             return join(keyed, *args[1:])
         return join(everything, receiver_taint)
-
-    def _built_by(self, func: ast.expr) -> str | None:
-        """The constructor of the object a call calls: `query = etree.XPath(...)` then `query(root)`,
-        a local or a module-level object of this module or the one it is imported from."""
-        path = access_path(func)
-        if path is not None and path in self.types:
-            return self.types[path]
-        if not isinstance(func, ast.Name) or func.id in self.locals:
-            return None
-        name = dotted_name(func, self.module, self.catalog) or ""
-        module, _, attr = name.rpartition(".")
-        owner = self.program.modules.get(module)
-        return owner.objects.get(attr) if owner is not None else None
-
-    def _keyed_read(self, func: ast.expr, call: ast.Call, state: State) -> Taint | None:
-        """`mapping.get("k")` on a mapping whose keys we track: that key, not its siblings."""
-        if not (isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "setdefault") and call.args):
-            return None
-        base = access_path(func.value, state.consts)
-        key = fold(call.args[0], state.consts)
-        if base is None or key is UNKNOWN or not any(k.startswith(f"{base}[") for k in state.taint):
-            return None
-        return state.taint.get(containers.key_path(base, key), state.taint.get(base, CLEAN))
 
     def _call_source(self, call: ast.Call, func: ast.expr, name: str | None) -> Taint | None:
         """Sources read through a call: request.args.get("k"), request.get_data()."""
@@ -595,24 +581,3 @@ class FunctionFlow:
                     self.result.flows.append(Flow(source, site, (*label.steps, step)))
                 case ParamOrigin(index=index, field=field):
                     self.param_sinks.add(ParamSink(index, site, label.cleared, (*label.steps, step), field))
-
-    def _callee(self, name: str | None, func: ast.expr) -> tuple[Function, int] | None:
-        """The project function a call reaches, and how many implicit leading arguments it has."""
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):  # Loader().load(x)
-            built = self.dotted(func.value.func)
-            owner = project_class(self.program, built) if built else None
-            if owner is not None:
-                method = self.class_types.method(self.program, owner, func.attr)
-                return (method, 1) if method else None
-        if isinstance(func, ast.Attribute) and (receiver := access_path(func.value)) is not None:
-            owner = self.type_of(receiver.split("."))
-            if owner in self.program.classes:  # a method of an object whose class we know
-                method = self.class_types.method(self.program, owner, func.attr)
-                return (method, 1) if method else None
-        if name is None:
-            return None
-        if function := self.program.resolve_function(name):
-            return function, 0
-        if init := self.program.resolve_function(f"{name}.__init__"):
-            return init, 1  # a constructor: `self` is the new object
-        return None
