@@ -1,4 +1,5 @@
-"""Matching a call against the sink and flag models, and checking what reaches the sink."""
+"""Calls: matching them against the sink and flag models, checking what reaches a sink, and
+what a call resolves to (a project function, the constructor of the object called, a mapping key)."""
 
 from __future__ import annotations
 
