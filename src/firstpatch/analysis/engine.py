@@ -114,11 +114,13 @@ def _rare_collections() -> Iterator[None]:
     the default thresholds the collector rescans them all again and again, a fifth of the
     scan's CPU on a large tree. Memory is still freed by reference counting as usual."""
     thresholds = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()  # a caller's own frozen objects stay frozen
     gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
         gc.set_threshold(*thresholds)
 
 
