@@ -56,6 +56,10 @@ def facts(
                 path = path_of(args[1])
                 if path and _SAFE_PATTERN.match(pattern.value) and _anchored(pattern.value, func):
                     return [(path, INJECTION_CWES)], []
+        case ast.Name() | ast.Attribute() | ast.Subscript() if (path := path_of(test)) is not None:
+            # `if not next_url: ...`: on the false side the value is empty (or None), which
+            # carries nothing an attacker wrote.
+            return [], [(path, ALL_CWES)]
         case ast.Call(func=ast.Name(id="isinstance"), args=[subject, kind]):
             path = path_of(subject)
             if path and isinstance(kind, ast.Name) and kind.id in ("int", "float", "bool"):
