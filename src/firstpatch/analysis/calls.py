@@ -208,8 +208,8 @@ def built_by(flow: FunctionFlow, func: ast.expr) -> str | None:
         return None
     name = dotted_name(func, flow.module, flow.catalog) or ""
     module, _, attr = name.rpartition(".")
-    owner = flow.program.modules.get(module)
-    return owner.objects.get(attr) if owner is not None else None
+    resolved = flow.program.resolve_module(module)
+    return flow.program.modules[resolved].objects.get(attr) if resolved is not None else None
 
 
 def keyed_read(func: ast.expr, call: ast.Call, state: State) -> Taint | None:

@@ -68,6 +68,9 @@ class Program:
     classes: dict[str, ast.ClassDef] = field(default_factory=dict)
 
     suffixes: dict[str, list[str]] = field(default_factory=dict)  # "b.c" → ["a.b.c"]
+    # The name the scanned folder's own package imports itself by (`from rich.console import
+    # Console` inside rich/), when the folder is that package: its modules are named without it.
+    own_name: str = ""
 
     def index_suffixes(self) -> None:
         self.suffixes.clear()
@@ -77,11 +80,18 @@ class Program:
                 self.suffixes.setdefault(".".join(parts[cut:]), []).append(name)
 
     def resolve_module(self, dotted: str) -> str | None:
-        """The project module an import names: exact, or unique by suffix (src layouts)."""
+        """The project module an import names: exact, or unique by suffix (src layouts), or
+        through the package's own name when the scanned folder is the package."""
         if dotted in self.modules:
             return dotted
         matches = self.suffixes.get(dotted, ())
-        return matches[0] if len(matches) == 1 else None
+        if len(matches) == 1:
+            return matches[0]
+        if self.own_name and dotted == self.own_name:
+            return ROOT_PACKAGE
+        if self.own_name and dotted.startswith(f"{self.own_name}."):
+            return self.resolve_module(dotted[len(self.own_name) + 1 :])
+        return None
 
     def resolve_function(self, dotted: str, depth: int = 0) -> Function | None:
         """A project function named by a resolved dotted path, following re-exports."""
@@ -101,6 +111,35 @@ class Program:
                 return self.resolve_function(".".join([reexport, *rest[1:]]), depth + 1)
             return None
         return None
+
+
+ROOT_PACKAGE = "__init__"  # the module name of the scanned folder's own __init__.py
+
+
+def own_package_name(modules: Sequence[Module]) -> str:
+    """The name a scanned folder that is itself a package imports itself by, read from its
+    imports (folder names change from checkout to checkout; fingerprints must not): the one
+    top-level name under which most of its absolute imports, and at least two, name the
+    folder's own modules, and under which nearly all of them do (a third-party package whose
+    submodules merely share some names with ours does not qualify)."""
+    if not any(m.name == ROOT_PACKAGE and m.is_package for m in modules):
+        return ""
+    ours = {m.name.split(".")[0] for m in modules}
+    hits: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for module in modules:
+        for target in set(module.imports.values()):
+            head, _, rest = target.partition(".")
+            if head in ours or not rest:  # `import shop` says nothing of what shop holds
+                continue
+            seen[head] = seen.get(head, 0) + 1
+            if rest.split(".")[0] in ours:
+                hits[head] = hits.get(head, 0) + 1
+    ranked = sorted(hits.items(), key=lambda item: -item[1])
+    if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return ""
+    name, count = ranked[0]
+    return name if count >= 0.8 * seen[name] else ""
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -202,6 +241,7 @@ def build_program(modules: list[Module], catalog: Catalog) -> Program:
                         module.objects[target.id] = built
         program.modules[module.name] = module
     program.index_suffixes()
+    program.own_name = own_package_name(modules)
     for module in modules:
         for qualname, node, class_name in _walk_defs(module.tree.body, module.name, None):
             if isinstance(node, ast.ClassDef):
