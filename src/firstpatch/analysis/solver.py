@@ -34,7 +34,13 @@ class Solver:
     class_types: ClassTypes
 
     def __post_init__(self) -> None:
-        self.constants = {name: module_constants(module) for name, module in self.program.modules.items()}
+        own = {name: module_constants(module) for name, module in self.program.modules.items()}
+        # Then again with the constants each module imports from the others (`from settings
+        # import ALLOWED_HOSTS`), so that an allow-list kept in another file still proves.
+        self.constants = {
+            name: module_constants(module, imported_constants(self.program, module, own))
+            for name, module in self.program.modules.items()
+        }
 
     def analyse(self, qualname: str, summaries: Mapping[str, Summary]) -> Outcome:
         function = self.program.functions[qualname]
@@ -109,8 +115,22 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def module_constants(module: Module) -> dict[str, object]:
-    """Module-level names bound once to a constant (or a literal collection of constants)."""
+def imported_constants(
+    program: Program, module: Module, constants: Mapping[str, Mapping[str, object]]
+) -> dict[str, object]:
+    """The constants `module` imports by name from the project's other modules."""
+    found: dict[str, object] = {}
+    for local, target in module.imports.items():
+        source, _, name = target.rpartition(".")
+        resolved = program.resolve_module(source) if source else None
+        if resolved is not None and name in constants.get(resolved, {}):
+            found[local] = constants[resolved][name]
+    return found
+
+
+def module_constants(module: Module, imported: Mapping[str, object] | None = None) -> dict[str, object]:
+    """Module-level names bound once to a constant (or a literal collection of constants);
+    `imported`, constants the module imports, count too unless the module binds them itself."""
     bindings: dict[str, list[ast.expr]] = defaultdict(list)
     for stmt in module.tree.body:
         if isinstance(stmt, ast.Assign):
@@ -119,7 +139,7 @@ def module_constants(module: Module) -> dict[str, object]:
                     bindings[target.id].append(stmt.value)
         elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target, ast.Name):
             bindings[stmt.target.id].append(stmt.value or ast.Constant(None))
-    consts: dict[str, object] = {}
+    consts: dict[str, object] = {k: v for k, v in (imported or {}).items() if k not in bindings}
     for name, values in bindings.items():
         if len(values) != 1:
             continue
