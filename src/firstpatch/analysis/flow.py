@@ -55,13 +55,12 @@ from firstpatch.analysis.taint import (
     extend,
     join,
 )
+from firstpatch.analysis.validators import URL_HOST_PARTS, URL_PARSERS, proves
 from firstpatch.model import InputKind, Step, StepKind
 
 __all__ = ["FunctionFlow", "FunctionResult", "access_path", "location", "response_body"]
 
 _MAPPING_READS = frozenset({"get", "getlist", "get_all", "pop", "setdefault", "getone"})
-_URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse"})
-_URL_HOST_PARTS = frozenset({"netloc", "hostname"})
 
 
 @dataclass
@@ -270,17 +269,34 @@ class FunctionFlow:
         name = self.dotted(call.func)
         validator = self.catalog.validators.get(name) if name else None
         if validator is None:
-            return []
+            return self._checked_by_project(call, name)
         arg = call.args[validator.arg] if validator.arg < len(call.args) else None
         arg = next((k.value for k in call.keywords if validator.keyword and k.arg == validator.keyword), arg)
         path = access_path(arg) if arg is not None else None
         return [(path, validator.cwes)] if path else []
 
+    def _checked_by_project(self, call: ast.Call, name: str | None) -> guards.Facts:
+        """Facts a project function that is a check proves of the arguments it was given."""
+        callee = project_callee(self, name, call.func)
+        if callee is None:
+            return []
+        function, implicit = callee
+        module = function.module
+        facts: guards.Facts = []
+        for index, cwes in proves(function, lambda node: dotted_name(node, module, self.catalog)):
+            position = index - implicit
+            keyword = function.params[index]
+            given = call.args[position] if 0 <= position < len(call.args) else None
+            given = next((k.value for k in call.keywords if k.arg == keyword), given)
+            if given is not None and (path := access_path(given)) is not None:
+                facts.append((path, cwes))
+        return facts
+
     def _apply(self, facts: guards.Facts, state: State) -> None:
         for path, cwes in facts:
             self._sanitise(path, cwes, state)
             base, _, part = path.rpartition(".")
-            if part in _URL_HOST_PARTS and base in state.parsed_from:  # urlparse(x).netloc checked
+            if part in URL_HOST_PARTS and base in state.parsed_from:  # urlparse(x).netloc checked
                 self._sanitise(state.parsed_from[base], guards.URL_CWES, state)
 
     @staticmethod
@@ -352,7 +368,7 @@ class FunctionFlow:
                 self.types[path] = name
             if name in containers.EMPTY_CONSTRUCTORS and not value.args and not value.keywords:
                 state.shapes[path] = -1 if not name.endswith("list") else 0
-            if name in _URL_PARSERS and value.args and (origin := access_path(value.args[0])):
+            if name in URL_PARSERS and value.args and (origin := access_path(value.args[0])):
                 state.parsed_from[path] = origin
             if flags := flags_set_by(self, value, None):
                 state.flags[path] = flags

@@ -44,6 +44,7 @@ class Module:
     is_package: bool = False
     objects: dict[str, str] = field(default_factory=dict)  # module-level name → what built it
     calls: list[ast.Call] = field(default_factory=list)  # every call in the module
+    constants: dict[str, object] = field(default_factory=dict)  # module-level constants (the solver's)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Function:
     class_name: str | None = None
     routes: list[Route] = field(default_factory=list)
     local_names: frozenset[str] | None = None  # computed once, on first analysis
+    proves: tuple[tuple[int, frozenset[int]], ...] | None = None  # as a check: analysis.validators
 
     @property
     def params(self) -> list[str]:

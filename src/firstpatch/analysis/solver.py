@@ -41,6 +41,8 @@ class Solver:
             name: module_constants(module, imported_constants(self.program, module, own))
             for name, module in self.program.modules.items()
         }
+        for name, module in self.program.modules.items():
+            module.constants = self.constants[name]
 
     def analyse(self, qualname: str, summaries: Mapping[str, Summary]) -> Outcome:
         function = self.program.functions[qualname]
