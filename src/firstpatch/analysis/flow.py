@@ -55,7 +55,7 @@ from firstpatch.analysis.taint import (
     extend,
     join,
 )
-from firstpatch.analysis.validators import URL_HOST_PARTS, URL_PARSERS, proves
+from firstpatch.analysis.validators import URL_HOST_PARTS, URL_PARSERS, validated
 from firstpatch.model import InputKind, Step, StepKind
 
 __all__ = ["FunctionFlow", "FunctionResult", "access_path", "location", "response_body"]
@@ -266,31 +266,7 @@ class FunctionFlow:
             state.merge(other)
 
     def _validated(self, call: ast.Call) -> guards.Facts:
-        name = self.dotted(call.func)
-        validator = self.catalog.validators.get(name) if name else None
-        if validator is None:
-            return self._checked_by_project(call, name)
-        arg = call.args[validator.arg] if validator.arg < len(call.args) else None
-        arg = next((k.value for k in call.keywords if validator.keyword and k.arg == validator.keyword), arg)
-        path = access_path(arg) if arg is not None else None
-        return [(path, validator.cwes)] if path else []
-
-    def _checked_by_project(self, call: ast.Call, name: str | None) -> guards.Facts:
-        """Facts a project function that is a check proves of the arguments it was given."""
-        callee = project_callee(self, name, call.func)
-        if callee is None:
-            return []
-        function, implicit = callee
-        module = function.module
-        facts: guards.Facts = []
-        for index, cwes in proves(function, lambda node: dotted_name(node, module, self.catalog)):
-            position = index - implicit
-            keyword = function.params[index]
-            given = call.args[position] if 0 <= position < len(call.args) else None
-            given = next((k.value for k in call.keywords if k.arg == keyword), given)
-            if given is not None and (path := access_path(given)) is not None:
-                facts.append((path, cwes))
-        return facts
+        return validated(self, call)
 
     def _apply(self, facts: guards.Facts, state: State) -> None:
         for path, cwes in facts:

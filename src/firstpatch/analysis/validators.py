@@ -1,21 +1,55 @@
-"""Project functions that are checks: `def is_own_url(target): return urlparse(target).netloc in
-OWN_HOSTS` proves its argument safe to redirect to wherever it returned true, as a modelled
-validator (`url_has_allowed_host_and_scheme`) does."""
+"""Calls whose true result proves an argument safe: the modelled validators
+(`url_has_allowed_host_and_scheme`), and project functions that are checks — `def
+is_own_url(target): return urlparse(target).netloc in OWN_HOSTS` proves its argument safe to
+redirect to wherever it returned true."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from firstpatch.analysis import guards
+from firstpatch.analysis.calls import project_callee
 from firstpatch.analysis.models import ALL_CWES
-from firstpatch.analysis.program import Function
+from firstpatch.analysis.program import Function, dotted_name
 from firstpatch.analysis.syntax import access_path
+
+if TYPE_CHECKING:
+    from firstpatch.analysis.flow import FunctionFlow
 
 URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse"})
 URL_HOST_PARTS = frozenset({"netloc", "hostname"})
 
 Proves = tuple[tuple[int, frozenset[int]], ...]
+
+
+def validated(flow: FunctionFlow, call: ast.Call) -> guards.Facts:
+    """What `call` proves of the arguments it was given, when its result is true."""
+    name = flow.dotted(call.func)
+    validator = flow.catalog.validators.get(name) if name else None
+    if validator is None:
+        return _checked_by_project(flow, call, name)
+    arg = call.args[validator.arg] if validator.arg < len(call.args) else None
+    arg = next((k.value for k in call.keywords if validator.keyword and k.arg == validator.keyword), arg)
+    path = access_path(arg) if arg is not None else None
+    return [(path, validator.cwes)] if path else []
+
+
+def _checked_by_project(flow: FunctionFlow, call: ast.Call, name: str | None) -> guards.Facts:
+    callee = project_callee(flow, name, call.func)
+    if callee is None:
+        return []
+    function, implicit = callee
+    module = function.module
+    facts: guards.Facts = []
+    for index, cwes in proves(function, lambda node: dotted_name(node, module, flow.catalog)):
+        position = index - implicit
+        given = call.args[position] if 0 <= position < len(call.args) else None
+        given = next((k.value for k in call.keywords if k.arg == function.params[index]), given)
+        if given is not None and (path := access_path(given)) is not None:
+            facts.append((path, cwes))
+    return facts
 
 
 def proves(function: Function, dotted: Callable[[ast.expr], str | None]) -> Proves:
