@@ -83,3 +83,19 @@ def test_the_analysis_leaves_the_collectors_settings_as_it_found_them(tmp_path: 
     TaintAnalyzer(jobs=2).analyze(Target.open(tmp_path))
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+@linux_only
+def test_a_child_that_dies_costs_time_not_the_result() -> None:
+    import signal
+
+    parent = os.getpid()
+
+    def killed_in_a_child() -> str:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return "done here"
+
+    with in_children([killed_in_a_child, lambda: len("after")]) as results:
+        assert results[0]() == "done here"
+        assert results[1]() == 5
