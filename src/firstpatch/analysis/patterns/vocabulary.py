@@ -311,6 +311,11 @@ _PLACEHOLDER_SHAPES = re.compile(
     re.VERBOSE,
 )
 _NAME_ITSELF = frozenset({"password", "passwd", "secret", "token", "apikey", "api_key", "pass", "key"})
+# A schema's description of the value (`{"password": "string"}`, `"token": "string?"`), not the value.
+_TYPE_NAME = re.compile(
+    r"(?:string|str|text|boolean|bool|int|integer|number|float|binary|bytes|object|array|any)(?:\?|\[\])?",
+    re.IGNORECASE,
+)
 
 
 def is_placeholder(value: str) -> bool:
@@ -321,6 +326,8 @@ def is_placeholder(value: str) -> bool:
         return True
     lowered = text.lower()
     if lowered in _NAME_ITSELF or lowered in _SWITCH_VALUES or _PLACEHOLDER_SHAPES.match(text):
+        return True
+    if _TYPE_NAME.fullmatch(text):
         return True
     if "example" in lowered or "***" in text or "{" in text or "%s" in text:
         return True
