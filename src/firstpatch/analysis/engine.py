@@ -102,6 +102,10 @@ class TaintAnalyzer(Analyzer):
             first = solver.first_pass(parts[0])
             for theirs in outcomes[:-1]:
                 first.extend(theirs())
+            # In the program's order, as one process would have made it: the same findings and
+            # traces whatever the number of cores.
+            order = {name: position for position, name in enumerate(names)}
+            first.sort(key=lambda outcome: order[outcome[0]])
             results, too_deep = solver.solve(first)
             return results, too_deep, outcomes[-1]()
 
